@@ -1,0 +1,1 @@
+"""ratingnet: scikit-learn estimators for Keras models that predict ratings."""
