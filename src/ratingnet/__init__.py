@@ -1,1 +1,25 @@
-"""ratingnet: scikit-learn estimators for Keras models that predict ratings."""
+"""ratingnet: scikit-learn estimators for Keras models that predict ratings.
+
+Importing ratingnet selects Keras's JAX backend (unless Keras was already
+imported with another one, which is an error that says what to do).
+"""
+
+from ._backend import enable_compilation_cache, ensure_jax_backend
+
+ensure_jax_backend()
+enable_compilation_cache()
+
+from . import datasets  # noqa: E402
+from ._classifier import KerasClassifier  # noqa: E402
+from ._regressor import KerasRegressor  # noqa: E402
+from .exceptions import NotFittedError, RatingTargetWarning  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "KerasClassifier",
+    "KerasRegressor",
+    "NotFittedError",
+    "RatingTargetWarning",
+    "datasets",
+]

@@ -1,0 +1,380 @@
+"""The shared base of ratingnet's scikit-learn estimators around Keras models."""
+
+import jax
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from . import _engine
+from ._compile import compiled_setting, make_loss, make_metrics, make_optimizer
+from ._model import build_model, default_model
+from ._params import check_unknown, is_extra, resolve_renamed, routed
+from ._persist import model_from_state, model_to_state
+from ._progress import reporter
+from ._validation import check_features, check_training_data
+from .exceptions import NotFittedError
+
+_PREDICT_BATCH = 4096
+
+
+class BaseKerasEstimator(BaseEstimator):
+    """scikit-learn estimator around a Keras model, trained by a compiled JAX engine.
+
+    Parameters
+    ----------
+    model : callable, keras.Model or None, default=None
+        A function returning a Keras model (compiled or not), or a Keras
+        model whose layers are cloned with fresh weights at each fit. The
+        function may ask by keyword for what fit learned (``n_features_in_``,
+        ``n_outputs_``, ``n_classes_``, ``classes_``, ``meta``) and receives
+        routed ``model__*`` settings. None builds a dense network with one
+        hidden layer of 100 units (``model__hidden_layer_sizes`` changes it).
+    loss : str, keras.losses.Loss, callable or None, default=None
+        Overrides the loss the model was compiled with; None keeps it, or
+        uses the estimator's default when the model is not compiled.
+        ``loss__*`` settings configure it.
+    optimizer : str, keras.optimizers.Optimizer or None, default=None
+        Overrides the compiled optimizer; None keeps it, or uses ``"adam"``
+        (Keras's Adam with its defaults). ``optimizer__*`` settings configure
+        it, e.g. ``optimizer__learning_rate=0.01``.
+    metrics : list or None, default=None
+        Keras metrics recorded in ``history_`` per epoch; None keeps the
+        compiled ones.
+    epochs : int, default=100
+        Passes over the training data.
+    batch_size : int, default=32
+        Rows per training step.
+    shuffle : bool, default=True
+        Shuffle the training rows before each epoch.
+    validation_split : float, default=0.0
+        Fraction of the training rows, taken from the end as Keras does, held
+        out to report ``val_loss``; only used when ``X_val`` is not given.
+    verbose : int, default=0
+        0 silent, 1 a progress bar, 2 a line per epoch.
+    random_state : int, RandomState or None, default=None
+        Seeds weights, shuffling and dropout. The same seed gives
+        bit-identical predictions, also after ``clone`` and ``pickle``.
+    warm_start : bool, default=False
+        Continue from the weights and optimizer state of the last fit.
+    **kwargs
+        Routed settings (``model__*``, ``optimizer__*``, ``loss__*``),
+        keywords the build function takes, and the old spellings
+        ``build_fn`` and ``nb_epoch`` (with a FutureWarning).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained model.
+    history_ : dict of list
+        Loss, validation loss and metrics per epoch, as in Keras's History.
+    n_features_in_ : int
+    """
+
+    _requires_numeric_target = True
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        loss=None,
+        optimizer=None,
+        metrics=None,
+        epochs=100,
+        batch_size=32,
+        shuffle=True,
+        validation_split=0.0,
+        verbose=0,
+        random_state=None,
+        warm_start=False,
+        **kwargs,
+    ):
+        self.model = model
+        self.loss = loss
+        self.optimizer = optimizer
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.validation_split = validation_split
+        self.verbose = verbose
+        self.random_state = random_state
+        self.warm_start = warm_start
+        vars(self).update(kwargs)
+
+    # Parameters -----------------------------------------------------------
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update({k: v for k, v in vars(self).items() if is_extra(k)})
+        return params
+
+    def set_params(self, **params):
+        extra = {k: v for k, v in params.items() if is_extra(k)}
+        vars(self).update(extra)
+        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
+
+    def _settings(self):
+        """All parameters, with old spellings replaced and unknown ones refused."""
+        params = resolve_renamed(self, self.get_params(deep=False))
+        check_unknown(self, params, params["model"])
+        return params
+
+    # Fit ------------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+        """Train the model on X and y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+        X_val, y_val : array-like, default=None
+            Validation data reported as ``val_loss`` in ``history_``;
+            replaces ``validation_split``.
+
+        Returns
+        -------
+        self
+        """
+        params = self._settings()
+        X, y, sample_weight = check_training_data(self, X, y, sample_weight)
+        target = self._encode_target(y, reset=True)
+        validation = self._validation_rows(params, X, y, X_val, y_val)
+
+        if not (params["warm_start"] and hasattr(self, "model_")):
+            self._initialize(params, target)
+        elif self._spec is None:
+            # Unpickled: the optimizer state was not kept; the weights were.
+            self._spec = self._training_spec(params)
+        return self._train(params, X, target, sample_weight, validation)
+
+    def _initialize(self, params, target):
+        """Build the model, loss, optimizer and metrics of a fresh fit."""
+        init_seed, self._seed = self._seeds(params["random_state"])
+        meta = self._meta(target)
+        builder = (
+            params["model"] if params["model"] is not None else self._default_model
+        )
+        settings = self._model_settings(params)
+        self.model_ = build_model(builder, meta, settings, init_seed)
+        self._check_model(self.model_, target)
+        self._spec = self._training_spec(params)
+        self._state = None
+        self.history_ = {}
+
+    def _training_spec(self, params):
+        return _engine.TrainingSpec(
+            self.model_,
+            self._loss(params),
+            make_optimizer(
+                params["optimizer"]
+                or compiled_setting(self.model_, "optimizer")
+                or "adam",
+                routed(params, "optimizer"),
+            ),
+            make_metrics(
+                params["metrics"] or compiled_setting(self.model_, "metrics"),
+                self._metric_aliases(),
+            ),
+        )
+
+    def _model_settings(self, params):
+        """Routed ``model__*`` settings and the build function's own keywords."""
+        settings = routed(params, "model")
+        own = set(self._get_param_names())
+        for name, value in params.items():
+            if not is_extra(name) and name not in own:
+                settings[name] = value
+        return settings
+
+    def _loss(self, params):
+        loss = params["loss"] or compiled_setting(self.model_, "loss")
+        return make_loss(loss or self._default_loss(), routed(params, "loss"))
+
+    # Hooks of the subclasses ----------------------------------------------
+
+    def _encode_target(self, y, *, reset):
+        """The target as the model trains on it; ``reset`` learns its shape."""
+        raise NotImplementedError
+
+    def _check_model(self, model, target):
+        """Refuse, before training, a model that cannot fit the target."""
+        raise NotImplementedError
+
+    def _default_loss(self):
+        raise NotImplementedError
+
+    def _metric_aliases(self):
+        return {}
+
+    def _prepare_target(self, target):
+        """The encoded target in the form the loss expects."""
+        return target
+
+    def _train(self, params, X, target, sample_weight, validation):
+        inputs, y, weights, train_rows, val_rows = _stack_validation(
+            X, target, sample_weight, validation
+        )
+        data = {
+            "inputs": self._model_inputs(inputs),
+            "y": self._prepare_target(y),
+            "sample_weight": weights,
+        }
+        replicas = _engine.make_replicas(
+            [train_rows], [val_rows], [self._seed], params["batch_size"]
+        )
+        settings = _engine.Settings(
+            epochs=params["epochs"],
+            batch_size=params["batch_size"],
+            shuffle=bool(params["shuffle"]),
+        )
+        result = _engine.train(
+            self._spec,
+            settings,
+            data,
+            replicas,
+            state=self._state,
+            on_epochs=reporter(params["verbose"], params["epochs"]),
+        )
+        self._keep(result)
+        return self
+
+    def _keep(self, result):
+        """Store the trained weights in ``model_`` and extend ``history_``."""
+        self._state = result.state
+        self._spec.assign(_first_replica(result.state["model"]))
+        for name, values in result.history.items():
+            if name.startswith("val_") and np.all(np.isnan(values)):
+                continue
+            self.history_.setdefault(name, []).extend(values[0].tolist())
+        self._predict_program = _engine.predict_program(self._spec.key, self.model_)
+
+    def _seeds(self, random_state):
+        rng = check_random_state(random_state)
+        return rng.randint(0, 2**31 - 1, size=2).tolist()
+
+    def _meta(self, target):
+        return {
+            "n_features_in_": self.n_features_in_,
+            "n_outputs_": target.shape[1] if target.ndim > 1 else 1,
+        }
+
+    @staticmethod
+    def _default_model(n_features_in_, n_outputs_, **settings):
+        return default_model(n_features_in_, n_outputs_, **settings)
+
+    def _validation_rows(self, params, X, y, X_val, y_val):
+        """Validation data as (X_val, target_val), or a count of last rows."""
+        if X_val is not None:
+            X_val = check_features(self, X_val, reset=False)
+            target_val = self._encode_target(np.asarray(y_val), reset=False)
+            return X_val, target_val
+        split = params["validation_split"]
+        if not 0.0 <= split < 1.0:
+            raise ValueError(f"validation_split must be in [0, 1); got {split!r}.")
+        return int(len(X) * split)
+
+    # Predict --------------------------------------------------------------
+
+    def _forward(self, X):
+        """The model's outputs for X, in inference mode, as a numpy array."""
+        self._check_fitted()
+        X = check_features(self, X, reset=False)
+        trainable = [v.value for v in self.model_.trainable_variables]
+        non_trainable = [v.value for v in self.model_.non_trainable_variables]
+
+        outputs = []
+        for start in range(0, len(X), _PREDICT_BATCH):
+            rows = X[start : start + _PREDICT_BATCH]
+            padded = _pad_rows(rows)
+            out = self._predict_program(
+                trainable, non_trainable, self._model_inputs([padded])
+            )
+            outputs.append(np.asarray(out)[: len(rows)])
+        return np.concatenate(outputs).astype(np.float64)
+
+    def _check_fitted(self):
+        try:
+            check_is_fitted(self, "model_")
+        except _SklearnNotFittedError:
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet. Call 'fit' with "
+                "training data before using it to predict."
+            ) from None
+
+    def _model_inputs(self, arrays):
+        """Split X's columns over the model's inputs, in order, by their widths."""
+        (X,) = arrays
+        specs = _input_specs(self.model_)
+        widths = [int(np.prod(shape)) for shape, _ in specs]
+        if sum(widths) != X.shape[1]:
+            raise ValueError(
+                f"The model takes {len(specs)} input(s) of widths {widths} "
+                f"({sum(widths)} columns in all), but X has {X.shape[1]} columns. "
+                "Give the model inputs whose widths add up to X's columns."
+            )
+        edges = np.cumsum([0, *widths])
+        return [
+            X[:, a:b].reshape((len(X), *shape)).astype(dtype)
+            for (shape, dtype), a, b in zip(specs, edges[:-1], edges[1:], strict=True)
+        ]
+
+    # Pickle ---------------------------------------------------------------
+
+    def __getstate__(self):
+        state = dict(vars(self))
+        for name in ("_spec", "_state", "_predict_program"):
+            state.pop(name, None)
+        if "model_" in state:
+            state["model_"] = model_to_state(self.model_)
+        return state
+
+    def __setstate__(self, state):
+        vars(self).update(state)
+        if "model_" in state:
+            self.model_ = model_from_state(state["model_"])
+            key = _engine.spec.structure_key(self.model_, None, None, ())
+            self._predict_program = _engine.predict_program(key, self.model_)
+            self._spec = None
+            self._state = None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+
+def _input_specs(model):
+    inputs = getattr(model, "inputs", None) or []
+    return [
+        (tuple(int(d) for d in tensor.shape[1:]), tensor.dtype) for tensor in inputs
+    ] or [((model.input_shape[-1],), "float32")]
+
+
+def _first_replica(tree):
+    return jax.tree_util.tree_map(lambda a: a[0], tree)
+
+
+def _pad_rows(rows):
+    n = 1 << max(len(rows) - 1, 0).bit_length()
+    if n == len(rows):
+        return rows
+    return np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), axis=0)])
+
+
+def _stack_validation(X, target, sample_weight, validation):
+    """One table of training and validation rows, and the row indices of each."""
+    if isinstance(validation, tuple):
+        X_val, target_val = validation
+        n = len(X)
+        X = np.concatenate([X, X_val])
+        target = np.concatenate([target, target_val])
+        sample_weight = np.concatenate([sample_weight, np.ones(len(X_val), np.float32)])
+        return [X], target, sample_weight, np.arange(n), np.arange(n, len(X))
+
+    n_val = validation
+    n_train = len(X) - n_val
+    return [X], target, sample_weight, np.arange(n_train), np.arange(n_train, len(X))

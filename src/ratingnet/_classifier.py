@@ -1,0 +1,119 @@
+"""KerasClassifier: a Keras model that predicts classes, as a scikit-learn classifier."""
+
+import numpy as np
+from scipy.special import expit, softmax
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+
+from ._base import BaseKerasEstimator
+
+
+class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
+    """Keras model as a scikit-learn classifier; ``score`` is accuracy.
+
+    The parameters are those of ``BaseKerasEstimator``. Labels may be of any
+    type; ``predict`` returns them in the user's own type. The model ends in
+    one sigmoid unit (two classes) or ``n_classes_`` softmax units. The
+    default loss follows: ``binary_crossentropy`` or
+    ``sparse_categorical_crossentropy``; ``metrics=["accuracy"]`` picks the
+    matching accuracy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ratingnet import KerasClassifier
+    >>> X = np.random.default_rng(0).normal(size=(64, 3))
+    >>> y = np.where(X[:, 0] > 0, "high", "low")
+    >>> est = KerasClassifier(epochs=20, random_state=0).fit(X, y)
+    >>> est.predict(X[:2]).dtype.kind
+    'U'
+    """
+
+    _requires_numeric_target = False
+
+    def _encode_target(self, y, *, reset):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if reset:
+            check_classification_targets(y)
+            self._encoder = LabelEncoder().fit(y)
+            self.classes_ = self._encoder.classes_
+            self.n_classes_ = len(self.classes_)
+            if self.n_classes_ < 2:
+                raise ValueError(
+                    f"y has a single class ({self.classes_[0]!r}); a classifier "
+                    "needs at least two classes to learn from."
+                )
+        return self._encoder.transform(y).astype(np.float32).reshape(-1, 1)
+
+    def _meta(self, target):
+        return {
+            **super()._meta(target),
+            "n_classes_": self.n_classes_,
+            "classes_": self.classes_,
+        }
+
+    def _default_model(self, n_features_in_, n_outputs_, n_classes_, **settings):
+        del n_outputs_
+        units = 1 if n_classes_ <= 2 else n_classes_
+        activation = "sigmoid" if units == 1 else "softmax"
+        return super()._default_model(
+            n_features_in_, units, output_activation=activation, **settings
+        )
+
+    def _check_model(self, model, target):
+        del target
+        units = model.output_shape[-1]
+        if units == self.n_classes_ or (units == 1 and self.n_classes_ <= 2):
+            return
+        raise ValueError(
+            f"The model's output has {units} units, but y has {self.n_classes_} "
+            "classes. End the model with Dense(1, activation='sigmoid') for two "
+            f"classes or Dense({self.n_classes_}, activation='softmax')."
+        )
+
+    def _units(self):
+        return self.model_.output_shape[-1]
+
+    def _training_spec(self, params):
+        spec = super()._training_spec(params)
+        self._logits = spec.loss.from_logits
+        self._one_hot = "categorical" in spec.loss.name.lower() and (
+            "sparse" not in spec.loss.name.lower()
+        )
+        return spec
+
+    def _default_loss(self):
+        if self._units() == 1:
+            return "binary_crossentropy"
+        return "sparse_categorical_crossentropy"
+
+    def _metric_aliases(self):
+        if self._units() == 1:
+            accuracy = "binary_accuracy"
+        else:
+            accuracy = "sparse_categorical_accuracy"
+        return {"accuracy": accuracy, "acc": accuracy}
+
+    def _prepare_target(self, target):
+        if self._one_hot:
+            return np.eye(self._units(), dtype=np.float32)[target[:, 0].astype(int)]
+        return target
+
+    def predict_proba(self, X):
+        """Class probabilities for X, shape (n_samples, n_classes), in ``classes_`` order."""
+        outputs = self._forward(X)
+        if self._units() == 1:
+            positive = expit(outputs[:, 0]) if self._logits else outputs[:, 0]
+            positive = np.clip(positive, 0.0, 1.0)
+            return np.column_stack([1.0 - positive, positive])
+        if self._logits:
+            return softmax(outputs, axis=1)
+        return outputs / outputs.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted labels for X, of the type of the labels given to fit."""
+        codes = np.argmax(self.predict_proba(X), axis=1)
+        return self.classes_[codes]

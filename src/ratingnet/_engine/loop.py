@@ -1,0 +1,136 @@
+"""Run a compiled training program chunk by chunk.
+
+Between chunks, control returns to Python: progress is reported, and Ctrl-C
+stops training with the weights of the last finished chunk.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..exceptions import TrainingInterruptedWarning
+from .program import chunk_program, initial_state
+
+# About this many training steps run between two returns to Python.
+_STEPS_PER_CHUNK = 50_000
+
+
+@dataclass
+class Result:
+    """What training produced: final states and the history of each replica.
+
+    ``history`` maps a log name (``loss``, ``val_loss``, ``mae``, ...) to an
+    array of shape (replicas, epochs run); ``best_epoch`` is only set with
+    early stopping.
+    """
+
+    state: dict
+    history: dict
+    epochs_run: int
+    interrupted: bool = False
+
+
+def train(spec, settings, data, replicas, *, state=None, on_epochs=None):
+    """Train every replica for ``settings.epochs`` epochs (or until stopped).
+
+    Parameters
+    ----------
+    spec : TrainingSpec
+    settings : Settings
+    data : dict
+        ``inputs`` (list of arrays), ``y`` and ``sample_weight``, all rows.
+    replicas : Replicas
+    state : dict, optional
+        A state from an earlier ``train`` to continue from (warm start).
+    on_epochs : callable, optional
+        Called after each chunk as ``on_epochs(first_epoch, logs)`` with the
+        logs of the chunk's epochs, a dict of arrays (replicas, epochs).
+    """
+    if state is None:
+        state = initial_state(spec, settings, replicas)
+    chunk = _epochs_per_chunk(settings, replicas)
+    program = chunk_program(spec, settings, chunk)
+    device_data = jax.tree_util.tree_map(jnp.asarray, data)
+    device_replicas = _device_replicas(replicas)
+
+    names = _log_names(spec)
+    rows, done, interrupted = [], 0, False
+    try:
+        while done < settings.epochs and not _all_stopped(state):
+            state, logs = program(
+                state, device_data, device_replicas, done, settings.epochs
+            )
+            logs = np.asarray(logs)[:, : settings.epochs - done]
+            rows.append(logs)
+            if on_epochs is not None:
+                on_epochs(done, _named(names, logs))
+            done += logs.shape[1]
+    except KeyboardInterrupt:
+        interrupted = True
+        warnings.warn(
+            f"Training was interrupted after {done} of {settings.epochs} epochs; "
+            "the weights trained so far are kept.",
+            TrainingInterruptedWarning,
+            stacklevel=3,
+        )
+
+    return _result(settings, state, names, rows, done, interrupted)
+
+
+def _epochs_per_chunk(settings, replicas):
+    steps_per_epoch = replicas.train.shape[1] // settings.batch_size
+    steps = max(steps_per_epoch * replicas.n_replicas, 1)
+    n_chunks = math.ceil(settings.epochs * steps / _STEPS_PER_CHUNK)
+    return max(1, math.ceil(settings.epochs / n_chunks))
+
+
+def _device_replicas(replicas):
+    return {
+        "train": jnp.asarray(replicas.train),
+        "train_count": jnp.asarray(replicas.train_count),
+        "val": jnp.asarray(replicas.val),
+        "val_mask": jnp.asarray(replicas.val_mask),
+    }
+
+
+def _all_stopped(state):
+    return bool(np.all(np.asarray(state["stopped"]) > 0))
+
+
+def _log_names(spec):
+    metrics = spec.metric_names
+    return ["loss", *metrics, "val_loss", *(f"val_{m}" for m in metrics), "active"]
+
+
+def _named(names, logs):
+    return {name: logs[:, :, i] for i, name in enumerate(names)}
+
+
+def _result(settings, state, names, rows, done, interrupted):
+    logs = np.concatenate(rows, axis=1) if rows else np.zeros((1, 0, len(names)))
+    history = _named(names, logs)
+    active = history.pop("active") > 0
+    if settings.patience is not None and settings.restore_best:
+        state = dict(state, model=_restore_best(state))
+    return Result(
+        state=state,
+        history={
+            name: np.where(active, values, np.nan) for name, values in history.items()
+        },
+        epochs_run=done,
+        interrupted=interrupted,
+    )
+
+
+def _restore_best(state):
+    found = jnp.isfinite(state["best_loss"])
+
+    def pick(best, last):
+        shape = (-1,) + (1,) * (best.ndim - 1)
+        return jnp.where(found.reshape(shape), best, last)
+
+    return jax.tree_util.tree_map(pick, state["best_model"], state["model"])

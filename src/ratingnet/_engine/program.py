@@ -1,0 +1,269 @@
+"""The compiled training program: epochs of batches, scanned and vmapped.
+
+One call runs a chunk of epochs for every replica. Within a replica an epoch
+is a ``lax.scan`` over batches; each step calls the Keras model through its
+stateless API, so the whole chunk is one XLA program with no Python per
+batch. Programs are cached by the structure of what they train, so folds and
+refits of the same model compile once.
+"""
+
+from collections import OrderedDict
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_PROGRAMS = OrderedDict()
+_MAX_PROGRAMS = 64
+
+
+def chunk_program(spec, settings, epochs_per_chunk):
+    """The jitted ``run(state, data, replicas, first_epoch)`` for a spec."""
+    key = ("train", spec.key, settings, epochs_per_chunk)
+    return _cached(key, lambda: _build_chunk(spec, settings, epochs_per_chunk))
+
+
+def predict_program(spec_key, model):
+    """The jitted ``predict(trainable, non_trainable, inputs)`` for a model."""
+
+    def build():
+        def predict(trainable, non_trainable, inputs):
+            outputs, _ = model.stateless_call(
+                trainable, non_trainable, _model_input(inputs), training=False
+            )
+            return outputs
+
+        return jax.jit(predict)
+
+    return _cached(("predict", spec_key), build)
+
+
+def _cached(key, build):
+    if key in _PROGRAMS:
+        _PROGRAMS.move_to_end(key)
+        return _PROGRAMS[key]
+
+    program = _PROGRAMS[key] = build()
+    if len(_PROGRAMS) > _MAX_PROGRAMS:
+        _PROGRAMS.popitem(last=False)
+    return program
+
+
+def _model_input(inputs):
+    return inputs[0] if len(inputs) == 1 else list(inputs)
+
+
+def _build_chunk(spec, settings, epochs_per_chunk):
+    epoch = partial(_epoch, spec, settings)
+
+    def run_replica(state, data, replica, first_epoch, epochs):
+        def one_epoch(state, index):
+            active = index < epochs
+            return jax.lax.cond(
+                active,
+                lambda s: epoch(s, data, replica),
+                lambda s: (s, _empty_logs(spec, settings)),
+                state,
+            )
+
+        indices = first_epoch + jnp.arange(epochs_per_chunk)
+        return jax.lax.scan(one_epoch, state, indices)
+
+    vmapped = jax.vmap(run_replica, in_axes=(0, None, 0, None, None))
+    return jax.jit(vmapped, donate_argnums=0)
+
+
+def _empty_logs(spec, settings):
+    n = _n_logs(spec, settings)
+    return jnp.full((n,), jnp.nan, dtype=jnp.float32)
+
+
+def _n_logs(spec, settings):
+    per_split = 1 + len(spec.metrics)
+    return per_split * 2 + 1
+
+
+def _epoch(spec, settings, state, data, replica):
+    """Train one epoch of one replica, then evaluate it on its validation rows.
+
+    The logs row holds: loss, metrics, val_loss, val metrics, and whether the
+    replica was still training (early stopping masks later epochs).
+    """
+    key, shuffle_key = jax.random.split(state["key"])
+    batches, masks = _batches(settings, replica, shuffle_key)
+
+    step = partial(_train_step, spec, data)
+    carry = (state["model"], _zero_totals(spec))
+    (model_state, totals), _ = jax.lax.scan(step, carry, (batches, masks))
+
+    train_logs = _finish_totals(spec, totals)
+    val_logs = _evaluate(spec, data, replica, model_state)
+    new_state = dict(state, key=key)
+    new_state = _update_model(settings, state, new_state, model_state, val_logs[0])
+    logs = jnp.concatenate([train_logs, val_logs, jnp.array([1.0 - state["stopped"]])])
+    return new_state, logs
+
+
+def _batches(settings, replica, key):
+    rows = replica["train"]
+    length = rows.shape[0]
+    valid = jnp.arange(length) < replica["train_count"]
+
+    if settings.shuffle:
+        # Valid rows first in random order, padding after them.
+        order = jnp.argsort(jnp.where(valid, jax.random.uniform(key, (length,)), 2.0))
+        rows = rows[order]
+
+    shape = (length // settings.batch_size, settings.batch_size)
+    return rows.reshape(shape), valid.astype(jnp.float32).reshape(shape)
+
+
+def _train_step(spec, data, carry, batch):
+    model_state, totals = carry
+    rows, mask = batch
+    inputs = [x[rows] for x in data["inputs"]]
+    y_true = data["y"][rows]
+    weights = data["sample_weight"][rows] * mask
+    count = jnp.sum(mask)
+
+    def objective(trainable):
+        y_pred, non_trainable, losses = spec.model.stateless_call(
+            trainable,
+            model_state["non_trainable"],
+            _model_input(inputs),
+            training=True,
+            return_losses=True,
+        )
+        per_row = spec.loss(y_true, y_pred)
+        loss = jnp.sum(per_row * weights) / jnp.maximum(count, 1.0)
+        return loss + sum(losses), (loss, y_pred, non_trainable)
+
+    grad_fn = jax.value_and_grad(objective, has_aux=True)
+    (_, (loss, y_pred, non_trainable)), grads = grad_fn(model_state["trainable"])
+    trainable, optimizer = spec.optimizer.stateless_apply(
+        model_state["optimizer"], grads, model_state["trainable"]
+    )
+
+    # A batch that is all padding leaves everything as it was.
+    updated = {
+        "trainable": trainable,
+        "non_trainable": non_trainable,
+        "optimizer": optimizer,
+    }
+    model_state = _select(count > 0, updated, model_state)
+    totals = _accumulate(spec, totals, loss, count, y_true, y_pred, weights)
+    return (model_state, totals), None
+
+
+def _zero_totals(spec):
+    return {
+        "loss": jnp.zeros(2, dtype=jnp.float32),
+        "metrics": [
+            [jnp.zeros_like(v.value) for v in metric.variables]
+            for metric in spec.metrics
+        ],
+    }
+
+
+def _accumulate(spec, totals, loss, count, y_true, y_pred, weights):
+    metrics = [
+        metric.stateless_update_state(variables, y_true, y_pred, sample_weight=weights)
+        for metric, variables in zip(spec.metrics, totals["metrics"], strict=True)
+    ]
+    loss_total = totals["loss"] + jnp.stack([loss * count, count])
+    return {"loss": loss_total, "metrics": metrics}
+
+
+def _finish_totals(spec, totals):
+    loss_sum, count = totals["loss"][0], totals["loss"][1]
+    values = [loss_sum / jnp.maximum(count, 1.0)]
+    for metric, variables in zip(spec.metrics, totals["metrics"], strict=True):
+        values.append(jnp.asarray(metric.stateless_result(variables), jnp.float32))
+    return jnp.stack([jnp.reshape(v, ()) for v in values]).astype(jnp.float32)
+
+
+def _evaluate(spec, data, replica, model_state):
+    n_values = 1 + len(spec.metrics)
+    if replica["val"].shape[0] == 0:
+        return jnp.full((n_values,), jnp.nan, dtype=jnp.float32)
+
+    rows, mask = replica["val"], replica["val_mask"]
+    inputs = [x[rows] for x in data["inputs"]]
+    y_true = data["y"][rows]
+    weights = data["sample_weight"][rows] * mask
+    y_pred, _ = spec.model.stateless_call(
+        model_state["trainable"],
+        model_state["non_trainable"],
+        _model_input(inputs),
+        training=False,
+    )
+    count = jnp.sum(mask)
+    loss = jnp.sum(spec.loss(y_true, y_pred) * weights) / jnp.maximum(count, 1.0)
+    totals = _accumulate(spec, _zero_totals(spec), loss, count, y_true, y_pred, weights)
+    return _finish_totals(spec, totals)
+
+
+def _update_model(settings, state, new_state, model_state, val_loss):
+    """Keep the new weights, and track the best epoch for early stopping."""
+    if settings.patience is None:
+        return dict(new_state, model=model_state)
+
+    improved = val_loss < state["best_loss"] - settings.min_delta
+    improved = jnp.logical_and(improved, state["stopped"] == 0)
+    waited = jnp.where(improved, 0, state["waited"] + 1)
+    stopped = jnp.maximum(state["stopped"], (waited > settings.patience) * 1.0)
+
+    # Once stopped, a replica's weights no longer change.
+    model = _select(state["stopped"] > 0, state["model"], model_state)
+    best = _select(improved, model_state, state["best_model"])
+    best_loss = jnp.where(improved, val_loss, state["best_loss"])
+    return dict(
+        new_state,
+        model=model,
+        best_model=best,
+        best_loss=best_loss,
+        waited=waited,
+        stopped=stopped,
+    )
+
+
+def _select(condition, if_true, if_false):
+    return jax.tree_util.tree_map(
+        lambda a, b: jnp.where(condition, a, b), if_true, if_false
+    )
+
+
+def initial_state(spec, settings, replicas):
+    """Stack one training state per replica: the same weights, its own seed."""
+    n = replicas.n_replicas
+    seeds = jnp.asarray(replicas.seeds)
+
+    def stack(value):
+        return jnp.broadcast_to(jnp.asarray(value), (n, *jnp.shape(value)))
+
+    model = jax.tree_util.tree_map(stack, spec.initial_state())
+    model["non_trainable"] = _seed_dropout(spec, model["non_trainable"], seeds)
+    state = {
+        "model": model,
+        "key": jax.vmap(jax.random.PRNGKey)(seeds),
+        "stopped": jnp.zeros(n, jnp.float32),
+    }
+    if settings.patience is not None:
+        state.update(
+            best_model=model,
+            best_loss=jnp.full(n, jnp.inf, jnp.float32),
+            waited=jnp.zeros(n, jnp.int32),
+        )
+    return state
+
+
+def _seed_dropout(spec, non_trainable, seeds):
+    """Give each replica its own random stream for dropout and noise layers."""
+    variables = spec.model.non_trainable_variables
+    return [
+        value + seeds[:, None].astype(value.dtype)
+        if variable.path.endswith("seed_generator_state")
+        else value
+        for variable, value in zip(variables, non_trainable, strict=True)
+    ]

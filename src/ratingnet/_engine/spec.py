@@ -1,0 +1,126 @@
+"""What the engine trains: a Keras model with its loss, optimizer and metrics."""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the engine trains; every field is part of the compiled program.
+
+    ``patience`` turns on early stopping on the validation loss: training of
+    a replica stops after that many epochs without improvement and, when
+    ``restore_best`` is true, its weights return to its best epoch.
+    """
+
+    epochs: int
+    batch_size: int
+    shuffle: bool = True
+    patience: int | None = None
+    restore_best: bool = True
+    min_delta: float = 0.0
+
+
+@dataclass(eq=False)
+class TrainingSpec:
+    """A built Keras model, a per-sample loss, a built optimizer and metrics.
+
+    ``loss(y_true, y_pred)`` returns one value per row; the engine weights
+    and averages it the way Keras's ``sum_over_batch_size`` reduction does.
+    ``key`` identifies the structure, so that two specs with equal keys can
+    share one compiled program.
+    """
+
+    model: keras.Model
+    loss: Any
+    optimizer: keras.optimizers.Optimizer
+    metrics: tuple = ()
+    key: str = field(default="")
+
+    def __post_init__(self):
+        if not self.optimizer.built:
+            self.optimizer.build(self.model.trainable_variables)
+        if not self.key:
+            self.key = structure_key(
+                self.model, self.loss, self.optimizer, self.metrics
+            )
+
+    @property
+    def metric_names(self):
+        return [metric.name for metric in self.metrics]
+
+    def initial_state(self):
+        """The model's and the optimizer's variables, as arrays."""
+        return {
+            "trainable": [v.value for v in self.model.trainable_variables],
+            "non_trainable": [v.value for v in self.model.non_trainable_variables],
+            "optimizer": [v.value for v in self.optimizer.variables],
+        }
+
+    def assign(self, state):
+        """Write trained arrays back into the Keras model and optimizer."""
+        pairs = [
+            (self.model.trainable_variables, state["trainable"]),
+            (self.model.non_trainable_variables, state["non_trainable"]),
+            (self.optimizer.variables, state["optimizer"]),
+        ]
+        for variables, values in pairs:
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)
+
+
+def structure_key(model, loss, optimizer, metrics):
+    """A string equal for specs that compile to the same program.
+
+    Objects without a serializable config get their identity, so they never
+    share a program by mistake.
+    """
+    parts = [
+        _describe_model(model),
+        _describe(loss),
+        _describe(optimizer, drop=("name",)),
+        [_describe(metric) for metric in metrics],
+    ]
+    return json.dumps(parts, sort_keys=True, default=repr)
+
+
+def _describe_model(model):
+    """The model's config with its layer names replaced by their position.
+
+    Keras numbers layer names per process (``dense_3``), and names do not
+    change what a model computes.
+    """
+    config = _describe(model)
+    text = json.dumps(config, sort_keys=True, default=repr)
+    for position, name in enumerate(dict.fromkeys(_names(config))):
+        text = text.replace(json.dumps(name), f'"layer:{position}"')
+    return text
+
+
+def _names(config):
+    if isinstance(config, dict):
+        if isinstance(config.get("name"), str):
+            yield config["name"]
+        for value in config.values():
+            yield from _names(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from _names(value)
+
+
+def _describe(obj, drop=()):
+    try:
+        config = keras.saving.serialize_keras_object(obj)
+    except Exception:
+        return f"id:{id(obj)}"
+
+    if isinstance(config, dict) and isinstance(config.get("config"), dict):
+        config = dict(
+            config, config={k: v for k, v in config["config"].items() if k not in drop}
+        )
+    if "<function" in json.dumps(config, default=repr) or "lambda" in str(config):
+        return f"id:{id(obj)}"
+    return config

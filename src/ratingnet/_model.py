@@ -1,0 +1,106 @@
+"""Building the Keras model of a fit: from a build function, an instance or the default."""
+
+import contextlib
+import inspect
+import random
+
+import keras
+import numpy as np
+
+# What a build function may ask for by keyword, beside its routed settings.
+META_NAMES = ("n_features_in_", "n_outputs_", "n_classes_", "classes_", "meta")
+
+
+def build_model(model, meta, settings, seed):
+    """Build the Keras model of one fit, with its initial weights drawn from ``seed``.
+
+    Parameters
+    ----------
+    model : callable, keras.Model or None
+        A build function, a model instance (whose layers are cloned so that
+        each fit starts from fresh weights), or None for ``default``.
+    meta : dict
+        What fit learned: ``n_features_in_``, ``n_outputs_``, and for
+        classifiers ``n_classes_`` and ``classes_``.
+    settings : dict
+        Routed ``model__*`` settings and other keywords the function takes.
+    seed : int
+    """
+    with seeded(seed):
+        if isinstance(model, keras.Model):
+            built = _clone(model)
+        else:
+            built = _call_build_function(model, meta, settings)
+
+    if not isinstance(built, keras.Model):
+        raise TypeError(
+            "The model function must return a Keras model; it returned "
+            f"{type(built).__name__}. End it with `return model`."
+        )
+    if not built.built:
+        built.build((None, meta["n_features_in_"]))
+    return built
+
+
+def _call_build_function(function, meta, settings):
+    if not callable(function):
+        raise TypeError(
+            "model must be a function that returns a Keras model, a Keras "
+            f"model, or None for the default network; got {function!r}."
+        )
+    accepted = inspect.signature(function).parameters
+    takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    offered = {**{k: meta[k] for k in META_NAMES[:-1] if k in meta}, "meta": meta}
+    kwargs = {
+        name: value
+        for name, value in {**offered, **settings}.items()
+        if name in accepted or (takes_all and name not in offered)
+    }
+    return function(**kwargs)
+
+
+def _clone(model):
+    try:
+        return keras.models.clone_model(model)
+    except Exception:
+        return model.__class__.from_config(model.get_config())
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Seed Keras's weight initializers without touching the user's global RNGs."""
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(int(seed))
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+def default_model(
+    n_features_in_,
+    n_outputs_,
+    hidden_layer_sizes=(100,),
+    activation="relu",
+    output_activation="linear",
+    dropout=0.0,
+):
+    """A small dense network: what the estimators build when ``model=None``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Units of each hidden ``Dense`` layer (set as ``model__hidden_layer_sizes``).
+    activation : str, default="relu"
+    output_activation : str, default="linear"
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer.
+    """
+    layers = [keras.Input((n_features_in_,))]
+    for units in hidden_layer_sizes:
+        layers.append(keras.layers.Dense(units, activation=activation))
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout))
+    layers.append(keras.layers.Dense(n_outputs_, activation=output_activation))
+    return keras.Sequential(layers)

@@ -1,0 +1,71 @@
+"""Parameters beyond ``__init__``'s: routed ``prefix__name`` settings and old names.
+
+Routed parameters travel to the object named by their prefix:
+``model__units=32`` to the build function, ``optimizer__learning_rate=0.01``
+to the optimizer, ``loss__delta=2.0`` to the loss.
+"""
+
+import difflib
+import inspect
+import warnings
+
+ROUTED_PREFIXES = ("model", "optimizer", "loss")
+
+# Old spelling -> current parameter, from the recipe's Keras 1 era wrapper.
+RENAMED = {"build_fn": "model", "nb_epoch": "epochs"}
+
+
+def is_extra(name):
+    """Whether ``name`` is an extra parameter the estimator keeps as given."""
+    return name in RENAMED or name.split("__", 1)[0] in ROUTED_PREFIXES
+
+
+def routed(params, prefix):
+    """The ``prefix__*`` settings of ``params``, without their prefix."""
+    start = prefix + "__"
+    return {k[len(start) :]: v for k, v in params.items() if k.startswith(start)}
+
+
+def resolve_renamed(estimator, params):
+    """Apply old spellings (with a FutureWarning) to a copy of ``params``."""
+    params = dict(params)
+    for old, new in RENAMED.items():
+        if params.get(old) is None:
+            continue
+        warnings.warn(
+            f"{type(estimator).__name__}({old}=...) is the old spelling of "
+            f"{new}=...; write {new}={_short(params[old])} instead.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        params[new] = params.pop(old)
+    return params
+
+
+def check_unknown(estimator, params, build_function):
+    """Refuse parameters nothing will read, suggesting the closest name."""
+    accepted = set(estimator._get_param_names()) | set(RENAMED)
+    takes = _keyword_names(build_function)
+    for name in params:
+        if name in accepted or is_extra(name) or name in takes:
+            continue
+        close = difflib.get_close_matches(name, sorted(accepted), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise TypeError(
+            f"{type(estimator).__name__} got an unknown parameter {name!r}.{hint} "
+            "Settings for the model, optimizer or loss take a prefix: "
+            "model__units, optimizer__learning_rate, loss__delta."
+        )
+
+
+def _keyword_names(function):
+    if function is None or not callable(function):
+        return set()
+    try:
+        return set(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+def _short(value):
+    return getattr(value, "__name__", repr(value))

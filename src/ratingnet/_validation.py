@@ -1,0 +1,55 @@
+"""Checks on X and y, so that bad input fails before any training starts."""
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+
+def check_features(estimator, X, *, reset):
+    """X as a 2-D float32 array with finite values, and its columns recorded."""
+    _refuse_text_columns(estimator, X)
+    X = validate_data(estimator, X, reset=reset, dtype=np.float32)
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"X has no columns (shape {X.shape}); {type(estimator).__name__} "
+            "needs at least one feature."
+        )
+    return X
+
+
+def check_training_data(estimator, X, y, sample_weight=None):
+    """Validated X, y (2-D, numeric) and sample weights for fit."""
+    _refuse_text_columns(estimator, X)
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        dtype=np.float32,
+        multi_output=True,
+        y_numeric=estimator._requires_numeric_target,
+    )
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"X has no columns (shape {X.shape}); {type(estimator).__name__} "
+            "needs at least one feature."
+        )
+    weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
+    return X, y, weights
+
+
+def _refuse_text_columns(estimator, X):
+    dtypes = getattr(X, "dtypes", None)
+    if not isinstance(dtypes, pd.Series):
+        return
+
+    text = [str(name) for name, dtype in dtypes.items() if not _is_numeric(dtype)]
+    if text:
+        raise ValueError(
+            f"{type(estimator).__name__} needs numeric columns, but X has "
+            f"non-numeric columns: {', '.join(text)}. Encode them first, for "
+            "example with sklearn.preprocessing.OneHotEncoder in a pipeline."
+        )
+
+
+def _is_numeric(dtype):
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)

@@ -1,0 +1,510 @@
+"""Metrics for rating predictions, and their scikit-learn scorer names.
+
+Every metric takes ``(y_true, y_pred, *, sample_weight=None)`` and returns a
+Python float. The metrics on levels (`qwk`, `exact_accuracy`,
+`within_one_accuracy`) first round continuous predictions to the nearest
+level, so a regressor's raw output can be scored as it is.
+
+After `register_scorers` (``import ratingnet`` calls it), the names
+``"rmse"``, ``"mae"``, ``"msle"``, ``"qwk"``, ``"exact_accuracy"``,
+``"within_one_accuracy"`` and ``"spearman"`` work as ``scoring=`` in
+scikit-learn's model selection tools. ``"r2"`` is scikit-learn's own.
+
+Examples
+--------
+>>> from ratingnet.metrics import qwk, rmse
+>>> rmse([1, 2, 3], [1, 2, 5])
+1.1547005383792515
+>>> qwk([1, 2, 3, 3], [1.2, 2.4, 2.6, 3.1])
+1.0
+"""
+
+import sys
+import warnings
+
+import numpy as np
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import make_scorer, r2_score
+from sklearn.utils._param_validation import StrOptions
+
+from ratingnet.exceptions import RatingnetWarning
+
+__all__ = [
+    "SCORER_NAMES",
+    "exact_accuracy",
+    "mae",
+    "msle",
+    "qwk",
+    "r2",
+    "register_scorers",
+    "rmse",
+    "spearman",
+    "within_one_accuracy",
+]
+
+
+# --- input checks ---------------------------------------------------------
+
+
+def _as_1d_float(values, name):
+    """Return `values` as a 1-D float array, or raise a readable error."""
+    try:
+        if hasattr(values, "to_numpy"):
+            # pandas: nullable dtypes mark missing values with pd.NA.
+            array = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must hold numbers. Got values such as "
+            f"{np.asarray(values, dtype=object).ravel()[:3].tolist()!r}. "
+            "Encode the ratings as numbers before scoring."
+        ) from None
+
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array.ravel()
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D, one value per row. Got shape {array.shape}. "
+            "Score the output of predict, not of predict_proba."
+        )
+    return array
+
+
+def _check_finite(array, name):
+    """Raise if `array` holds NaN or infinite values."""
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise ValueError(
+            f"{name} contains {bad.sum()} NaN or infinite values "
+            f"(first at position {np.flatnonzero(bad)[0]}). "
+            "Drop or impute those rows before scoring."
+        )
+
+
+def _check_weights(sample_weight, n):
+    """Return the weights as a float array of length `n` (ones when None)."""
+    if sample_weight is None:
+        return np.ones(n)
+
+    weights = _as_1d_float(sample_weight, "sample_weight")
+    _check_finite(weights, "sample_weight")
+    if len(weights) != n:
+        raise ValueError(
+            f"sample_weight must hold one weight per entry of y_true ({n}). "
+            f"Got {len(weights)} weights."
+        )
+    if (weights < 0).any() or weights.sum() == 0:
+        raise ValueError(
+            "sample_weight must be non-negative with a positive sum. Got a "
+            f"minimum of {weights.min():g} and a sum of {weights.sum():g}. "
+            "Pass sample_weight=None to weigh all rows equally."
+        )
+    return weights
+
+
+def _check_inputs(y_true, y_pred, sample_weight):
+    """Validate a metric's inputs; return them as float arrays."""
+    y_true = _as_1d_float(y_true, "y_true")
+    y_pred = _as_1d_float(y_pred, "y_pred")
+
+    if len(y_true) != len(y_pred):
+        raise ValueError(
+            "y_true and y_pred must have the same length. Got "
+            f"{len(y_true)} and {len(y_pred)} entries. "
+            "Pass one prediction per row of y_true."
+        )
+    if len(y_true) == 0:
+        raise ValueError("y_true and y_pred are empty. Pass at least one row.")
+
+    _check_finite(y_true, "y_true")
+    _check_finite(y_pred, "y_pred")
+    return y_true, y_pred, _check_weights(sample_weight, len(y_true))
+
+
+def _undefined(metric, reason):
+    """Warn that `metric` is undefined on this input and return NaN."""
+    warnings.warn(
+        f"{metric} is undefined because {reason}; returning NaN.",
+        UndefinedMetricWarning,
+        stacklevel=3,
+    )
+    return float("nan")
+
+
+# --- levels -----------------------------------------------------------------
+
+
+def _resolve_levels(y_true, levels):
+    """Return the sorted rating levels: `levels`, or those seen in y_true."""
+    if levels is None:
+        return np.unique(y_true)
+
+    levels = np.unique(_as_1d_float(levels, "levels"))
+    _check_finite(levels, "levels")
+    if len(levels) == 0:
+        raise ValueError(
+            "levels is empty. Pass the rating scale, e.g. levels=[1, 2, 3, 4, 5], "
+            "or levels=None to use the values seen in y_true."
+        )
+    return levels
+
+
+def _nearest_level_index(values, levels):
+    """Index of the nearest level for each value; halfway rounds up."""
+    if len(levels) == 1:
+        return np.zeros(len(values), dtype=int)
+
+    upper = np.clip(np.searchsorted(levels, values), 1, len(levels) - 1)
+    lower = upper - 1
+    closer_to_upper = levels[upper] - values <= values - levels[lower]
+    return np.where(closer_to_upper, upper, lower)
+
+
+def _level_indices(y_true, y_pred, levels):
+    """Map y_true (exactly) and y_pred (rounded) to indices into the levels."""
+    levels = _resolve_levels(y_true, levels)
+    true_index = _nearest_level_index(y_true, levels)
+
+    off_scale = ~np.isclose(levels[true_index], y_true)
+    if off_scale.any():
+        raise ValueError(
+            f"y_true contains {y_true[off_scale][0]:g}, which is not one of the "
+            f"levels {tuple(levels.tolist())}. Pass the full rating scale as "
+            "levels=, or levels=None to use the values seen in y_true."
+        )
+    return true_index, _nearest_level_index(y_pred, levels), len(levels)
+
+
+# --- errors -----------------------------------------------------------------
+
+
+def rmse(y_true, y_pred, *, sample_weight=None) -> float:
+    """Root mean squared error.
+
+    As a scorer (``scoring="rmse"``) it returns the negated value, because
+    scikit-learn maximizes scores.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        The observed ratings.
+    y_pred : array-like of shape (n_samples,)
+        The predictions, continuous or on the levels.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each row; None weighs all rows equally.
+
+    Returns
+    -------
+    float
+        The error, in the units of the ratings; 0 is perfect.
+
+    Examples
+    --------
+    >>> rmse([1, 2, 3], [1, 2, 5])
+    1.1547005383792515
+    """
+    y_true, y_pred, weights = _check_inputs(y_true, y_pred, sample_weight)
+    return float(np.sqrt(np.average((y_true - y_pred) ** 2, weights=weights)))
+
+
+def mae(y_true, y_pred, *, sample_weight=None) -> float:
+    """Mean absolute error.
+
+    As a scorer (``scoring="mae"``) it returns the negated value, because
+    scikit-learn maximizes scores. See `rmse` for the parameters.
+
+    Examples
+    --------
+    >>> mae([1, 2, 3], [1, 2, 5])
+    0.6666666666666666
+    """
+    y_true, y_pred, weights = _check_inputs(y_true, y_pred, sample_weight)
+    return float(np.average(np.abs(y_true - y_pred), weights=weights))
+
+
+def msle(y_true, y_pred, *, sample_weight=None) -> float:
+    """Mean squared logarithmic error, on ``log(1 + y)``.
+
+    Needs every value above -1. As a scorer (``scoring="msle"``) it returns
+    the negated value, because scikit-learn maximizes scores. See `rmse` for
+    the parameters.
+
+    Examples
+    --------
+    >>> round(msle([0, 1, 3], [0, 1, 1]), 4)
+    0.1602
+    """
+    y_true, y_pred, weights = _check_inputs(y_true, y_pred, sample_weight)
+
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if values.min() <= -1:
+            raise ValueError(
+                "msle needs values greater than -1, since it takes log(1 + y). "
+                f"{name} has a minimum of {values.min():g}. Use rmse for "
+                "targets that can be negative, or clip the predictions at 0."
+            )
+
+    squared = (np.log1p(y_true) - np.log1p(y_pred)) ** 2
+    return float(np.average(squared, weights=weights))
+
+
+def r2(y_true, y_pred, *, sample_weight=None) -> float:
+    """Coefficient of determination, as `sklearn.metrics.r2_score` computes it.
+
+    1 is perfect and 0 is no better than predicting the mean. The scorer
+    ``scoring="r2"`` is scikit-learn's own. See `rmse` for the parameters.
+
+    Examples
+    --------
+    >>> r2([1, 2, 3], [1, 2, 2])
+    0.5
+    """
+    y_true, y_pred, weights = _check_inputs(y_true, y_pred, sample_weight)
+    return float(r2_score(y_true, y_pred, sample_weight=weights))
+
+
+# --- agreement on levels ------------------------------------------------------
+
+
+def qwk(y_true, y_pred, *, sample_weight=None, levels=None) -> float:
+    """Quadratic weighted kappa: agreement on the levels, beyond chance.
+
+    Predictions are rounded to the nearest level first (halfway rounds up;
+    values beyond the scale go to its ends). A disagreement costs the
+    squared number of levels between the two ratings, so distances are
+    counted in levels, not in rating units.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        The observed ratings; each must be one of the levels.
+    y_pred : array-like of shape (n_samples,)
+        The predictions, continuous or on the levels.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each row; None weighs all rows equally.
+    levels : array-like, default=None
+        The rating scale, e.g. ``[0.5, 1, ..., 5]``. None uses the values
+        seen in y_true. Pass it when a level may be missing from y_true,
+        such as in a small cross-validation fold.
+
+    Returns
+    -------
+    float
+        1 for perfect agreement, 0 for chance, negative for worse than
+        chance; NaN (with a warning) when chance agreement is already
+        perfect, e.g. when y_true and the predictions have one level.
+
+    Examples
+    --------
+    >>> qwk([3, 4, 5, 8], [3, 4, 5, 8])
+    1.0
+    >>> qwk([1, 2, 3, 4], [1.4, 2.6, 2.9, 3.2])
+    0.75
+    """
+    y_true, y_pred, weights = _check_inputs(y_true, y_pred, sample_weight)
+    true_index, pred_index, n_levels = _level_indices(y_true, y_pred, levels)
+
+    # Observed and chance joint distributions of (true level, predicted level).
+    observed = np.zeros((n_levels, n_levels))
+    np.add.at(observed, (true_index, pred_index), weights)
+    observed /= observed.sum()
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
+
+    grid = np.arange(n_levels)
+    cost = (grid[:, None] - grid[None, :]) ** 2
+    expected_cost = (cost * expected).sum()
+    if expected_cost == 0:
+        return _undefined("qwk", "chance agreement is perfect (a single level)")
+    return float(1 - (cost * observed).sum() / expected_cost)
+
+
+def _share_within(y_true, y_pred, sample_weight, levels, max_steps):
+    """Weighted share of rows whose rounded prediction is within max_steps."""
+    y_true, y_pred, weights = _check_inputs(y_true, y_pred, sample_weight)
+    true_index, pred_index, _ = _level_indices(y_true, y_pred, levels)
+
+    hits = np.abs(true_index - pred_index) <= max_steps
+    return float(np.average(hits, weights=weights))
+
+
+def exact_accuracy(y_true, y_pred, *, sample_weight=None, levels=None) -> float:
+    """Share of predictions that round to exactly the observed level.
+
+    See `qwk` for the parameters and the rounding.
+
+    Examples
+    --------
+    >>> exact_accuracy([1, 2, 3, 4], [1.2, 2.6, 3.0, 1.0])
+    0.5
+    """
+    return _share_within(y_true, y_pred, sample_weight, levels, max_steps=0)
+
+
+def within_one_accuracy(y_true, y_pred, *, sample_weight=None, levels=None) -> float:
+    """Share of predictions that round to the observed level or a neighbour.
+
+    A neighbour is the next level up or down the scale (``levels``, or the
+    values seen in y_true). See `qwk` for the parameters and the rounding.
+
+    Examples
+    --------
+    >>> within_one_accuracy([1, 2, 3, 4], [1.2, 2.6, 3.0, 1.0])
+    0.75
+    """
+    return _share_within(y_true, y_pred, sample_weight, levels, max_steps=1)
+
+
+# --- rank correlation ---------------------------------------------------------
+
+
+def _weighted_ranks(values, weights):
+    """Mid-ranks in cumulative weight; ties share their group's mid-rank."""
+    distinct, group = np.unique(values, return_inverse=True)
+    group_weight = np.bincount(group, weights=weights, minlength=len(distinct))
+    return (np.cumsum(group_weight) - group_weight / 2)[group]
+
+
+def spearman(y_true, y_pred, *, sample_weight=None) -> float:
+    """Spearman rank correlation between the ratings and the predictions.
+
+    Ties get their mid-rank. With integer weights the result equals that on
+    the data with each row repeated `weight` times. See `rmse` for the
+    parameters.
+
+    Returns
+    -------
+    float
+        Between -1 and 1; NaN (with a warning) when either side is constant.
+
+    Examples
+    --------
+    >>> round(spearman([1, 2, 3, 4], [0.1, 0.4, 0.3, 0.9]), 4)
+    0.8
+    """
+    y_true, y_pred, weights = _check_inputs(y_true, y_pred, sample_weight)
+    true_rank = _weighted_ranks(y_true, weights)
+    pred_rank = _weighted_ranks(y_pred, weights)
+
+    true_rank -= np.average(true_rank, weights=weights)
+    pred_rank -= np.average(pred_rank, weights=weights)
+    covariance = np.average(true_rank * pred_rank, weights=weights)
+    true_var = np.average(true_rank**2, weights=weights)
+    pred_var = np.average(pred_rank**2, weights=weights)
+    if true_var == 0 or pred_var == 0:
+        return _undefined("spearman", "y_true or y_pred is constant")
+    return float(np.clip(covariance / np.sqrt(true_var * pred_var), -1, 1))
+
+
+# --- scikit-learn scorers -----------------------------------------------------
+
+# Scorer name -> (metric, greater_is_better). Errors are registered negated.
+_SCORERS = {
+    "rmse": (rmse, False),
+    "mae": (mae, False),
+    "msle": (msle, False),
+    "qwk": (qwk, True),
+    "exact_accuracy": (exact_accuracy, True),
+    "within_one_accuracy": (within_one_accuracy, True),
+    "spearman": (spearman, True),
+}
+
+SCORER_NAMES = tuple(_SCORERS)
+
+# Built-in scorer names that identify scikit-learn's "valid scoring" checks.
+_BUILTIN_SCORER_SAMPLE = frozenset({"accuracy", "neg_mean_squared_error", "r2"})
+
+
+def _is_ours(scorer, metric):
+    """Whether a registered scorer wraps `metric` (also after a reload)."""
+    func = getattr(scorer, "_score_func", None)
+    return getattr(func, "__module__", None) == metric.__module__ and (
+        getattr(func, "__qualname__", None) == metric.__qualname__
+    )
+
+
+def _constraint_tables(obj):
+    """The parameter-constraint dicts scikit-learn attached to `obj`, if any."""
+    if isinstance(obj, type):
+        table = getattr(obj, "_parameter_constraints", None)
+    elif callable(obj):
+        table = getattr(obj, "_skl_parameter_constraints", None)
+    else:
+        table = None
+    return [table] if isinstance(table, dict) else []
+
+
+def _is_scoring_name_check(check):
+    """Whether `check` is scikit-learn's "a valid scorer name" constraint."""
+    return (
+        isinstance(check, StrOptions)
+        and isinstance(check.options, set)
+        and _BUILTIN_SCORER_SAMPLE.issubset(check.options)
+    )
+
+
+def _scoring_name_checks():
+    """Yield the scorer-name checks in the scikit-learn modules loaded now."""
+    modules = [
+        module
+        for name, module in list(sys.modules.items())
+        if name.split(".")[0] == "sklearn" and module is not None
+    ]
+    for obj in (obj for module in modules for obj in list(vars(module).values())):
+        for table in _constraint_tables(obj):
+            checks = [c for cs in table.values() if isinstance(cs, list) for c in cs]
+            yield from filter(_is_scoring_name_check, checks)
+
+
+def register_scorers() -> None:
+    """Make ratingnet's metrics available by name as ``scoring=`` strings.
+
+    Adds ``"rmse"``, ``"mae"``, ``"msle"``, ``"qwk"``, ``"exact_accuracy"``,
+    ``"within_one_accuracy"`` and ``"spearman"`` to scikit-learn's scorers,
+    so that ``cross_val_score(model, X, y, scoring="qwk")`` works. The error
+    scorers ``"rmse"``, ``"mae"`` and ``"msle"`` return the negated error,
+    as scikit-learn's ``"neg_mean_squared_error"`` does, because
+    scikit-learn maximizes scores. Calling it again changes nothing; a name
+    that another library already registered is left alone, with a warning.
+    ``import ratingnet`` calls it.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import get_scorer_names
+    >>> register_scorers()
+    >>> "qwk" in get_scorer_names()
+    True
+    """
+    # TODO: use a public registry once scikit-learn has one (none as of 1.9);
+    # until then this writes to the private dict that get_scorer reads.
+    try:
+        from sklearn.metrics._scorer import _SCORERS as registry
+    except ImportError:
+        warnings.warn(
+            "This scikit-learn version has no scorer registry that ratingnet "
+            f"knows, so the names {SCORER_NAMES} are not available as "
+            "scoring=. Pass sklearn.metrics.make_scorer(ratingnet.metrics.qwk) "
+            "instead.",
+            RatingnetWarning,
+            stacklevel=2,
+        )
+        return
+
+    added = []
+    for name, (metric, greater_is_better) in _SCORERS.items():
+        if name in registry and not _is_ours(registry[name], metric):
+            warnings.warn(
+                f"A scorer named {name!r} is already registered with "
+                "scikit-learn and is kept. Use sklearn.metrics.make_scorer("
+                f"ratingnet.metrics.{metric.__name__}) for ratingnet's.",
+                RatingnetWarning,
+                stacklevel=2,
+            )
+            continue
+        registry[name] = make_scorer(metric, greater_is_better=greater_is_better)
+        added.append(name)
+
+    # scikit-learn copies the valid names into its parameter checks when each
+    # module is imported; the checks built before now need the new names too.
+    for check in _scoring_name_checks():
+        check.options.update(added)

@@ -1,0 +1,365 @@
+"""What kind of target `y` is, and which estimator suits it.
+
+`inspect_target` sorts a target into one of five kinds, by these rules,
+applied to the non-missing values:
+
+- **binary**: numbers with exactly 2 distinct values, e.g. 0/1.
+- **nominal**: text, booleans or an unordered categorical, e.g.
+  ``["red", "white"]``. A pandas *ordered* categorical is a **rating**
+  instead, with its categories, in their order, as the levels.
+- **rating**: numbers with 3 to `MAX_RATING_LEVELS` distinct values that lie
+  on a regular grid, with at most `MAX_RATING_LEVELS` grid points from the
+  smallest to the largest. On a grid means every gap between two values is a
+  whole multiple of the step: the greatest common divisor of the gaps for
+  whole numbers, the smallest gap otherwise (within float tolerance). So
+  1..5, 3..8 (wine quality), 0.5..5 by 0.5 (movie stars) and 0, 2, ..., 10
+  are ratings, and so is 1, 2, 4, 5 (a scale with an unused level).
+- **count**: whole numbers >= 0 that are not a rating because they have
+  more than `MAX_RATING_LEVELS` distinct values, or a right tail so long
+  that the grid from the smallest to the largest is wider than that, e.g.
+  0, 1, 2, 3, 250.
+- **continuous**: every other numeric target, e.g. 2.31, 0.07, 5.9, or
+  whole numbers that go below 0 with many distinct values.
+
+Missing values (NaN, None, pd.NA) are counted in ``n_missing`` and left out;
+an empty or all-missing target, or one with a single value, is an error.
+
+Examples
+--------
+>>> inspect_target([3, 4, 5, 5, 6, 8]).kind
+'rating'
+>>> inspect_target([0.5, 1.0, 4.5, 5.0]).step
+0.5
+>>> inspect_target([0, 1, 1, 0]).kind
+'binary'
+>>> inspect_target(["red", "white", "red"]).kind
+'nominal'
+>>> inspect_target([0, 1, 2, 3, 250]).kind
+'count'
+>>> inspect_target([2.31, 0.07, 5.9]).kind
+'continuous'
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MAX_RATING_LEVELS", "TargetProfile", "inspect_target", "is_rating"]
+
+# The most grid points a rating scale may span. The longest scale in common
+# use, 0 to 20 in half points (French school grades), has 41; a finer or
+# wider scale is better modeled as a continuous score or a count.
+MAX_RATING_LEVELS = 41
+
+# How far (in steps) a value may sit from the grid and still be on it.
+_GRID_TOLERANCE = 1e-6
+
+_ADVICE = {
+    "rating": (
+        "Use KerasRegressor or KerasOrdinalRegressor; KerasClassifier "
+        "ignores the order of ratings."
+    ),
+    "ordered": (
+        "Use KerasOrdinalRegressor, or KerasRegressor on the category codes "
+        "(y.cat.codes); KerasClassifier ignores the order of ratings."
+    ),
+    "binary": "Use KerasClassifier; with two levels there is no order to lose.",
+    "nominal": (
+        "Use KerasClassifier; the levels have no order, so a regressor "
+        "would invent one."
+    ),
+    "count": (
+        "Use KerasRegressor; counts have a long right tail, so a log "
+        "transform of y, or a Poisson loss, often fits better."
+    ),
+    "continuous": "Use KerasRegressor.",
+}
+
+
+@dataclass(frozen=True)
+class TargetProfile:
+    """A summary of a target, as `inspect_target` returns it.
+
+    Attributes
+    ----------
+    kind : {"continuous", "rating", "binary", "nominal", "count"}
+        What the target is; see the module docstring for the rules.
+    levels : tuple or None
+        The distinct values, sorted (an ordered categorical keeps its own
+        order, unused categories included). None when a numeric target has
+        more than `MAX_RATING_LEVELS` distinct values.
+    range : tuple of (min, max) or None
+        The smallest and largest value; None unless the target is numeric.
+    step : float or None
+        The regular step between levels; only set for a numeric rating or
+        binary target.
+    level_counts : dict or None
+        How often each level occurs; None when `levels` is None.
+    n_missing : int
+        How many values were missing (NaN, None, pd.NA).
+    n : int
+        How many values there were, missing ones included.
+    advice : str
+        Which estimator to use, in plain words.
+
+    Examples
+    --------
+    >>> profile = inspect_target([1, 2, 2, 3, None])
+    >>> profile.kind, profile.levels, profile.n_missing
+    ('rating', (1, 2, 3), 1)
+    """
+
+    kind: str
+    levels: tuple | None
+    range: tuple | None
+    step: float | None
+    level_counts: dict | None
+    n_missing: int
+    n: int
+    advice: str
+
+    def __str__(self):
+        lines = [f"target: {self.kind}, {self.n} values ({self.n_missing} missing)"]
+        if self.level_counts is None:
+            lines.append(f"levels: more than {MAX_RATING_LEVELS} distinct values")
+        else:
+            counts = [f"{_show(k)} ({v})" for k, v in self.level_counts.items()]
+            lines.append(f"levels (count): {_shorten(counts)}")
+        if self.range is not None:
+            low, high = self.range
+            step = "" if self.step is None else f" by {_show(self.step)}"
+            lines.append(f"range: {_show(low)} to {_show(high)}{step}")
+        lines.append(f"advice: {self.advice}")
+        return "\n".join(lines)
+
+
+def _show(value):
+    """A number in at most 6 significant digits; anything else as str does."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _shorten(items, keep=12):
+    """Join items with commas, eliding the middle of a long list."""
+    if len(items) > keep:
+        items = [*items[: keep // 2], "...", *items[-keep // 2 :]]
+    return ", ".join(items)
+
+
+# --- reading y ----------------------------------------------------------------
+
+
+def _as_series(y):
+    """Return `y` as a pandas Series; one column of a table is accepted."""
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        return y.iloc[:, 0]
+    if isinstance(y, pd.Series):
+        return y
+
+    array = np.asarray(y) if not isinstance(y, pd.DataFrame) else y.to_numpy()
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array.ravel()
+    if array.ndim != 1:
+        raise ValueError(
+            f"y must be 1-D, one value per row. Got shape {array.shape}. "
+            "Pass a single target column."
+        )
+    return pd.Series(array)
+
+
+def _numeric_values(values):
+    """The values as floats when they are all numbers, else None."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.to_numpy(dtype=float)
+
+    # Object columns (e.g. from a list of mixed ints and floats).
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in {"integer", "floating", "mixed-integer-float", "decimal"}:
+        return pd.to_numeric(values).to_numpy(dtype=float)
+    return None
+
+
+def _sorted_levels(values):
+    """Distinct values, sorted; by their text when they cannot be compared."""
+    distinct = pd.unique(values).tolist()
+    try:
+        return tuple(sorted(distinct))
+    except TypeError:
+        return tuple(sorted(distinct, key=str))
+
+
+# --- the grid -------------------------------------------------------------------
+
+
+def _grid_step(distinct):
+    """The step of the regular grid that holds `distinct`, or None.
+
+    `distinct` is sorted, with at least two values.
+    """
+    gaps = np.diff(distinct)
+    if np.all(distinct == np.round(distinct)):
+        step = float(np.gcd.reduce(gaps.astype(np.int64)))
+    else:
+        step = float(gaps.min())
+
+    multiples = (distinct - distinct[0]) / step
+    on_grid = np.all(np.abs(multiples - np.round(multiples)) <= _GRID_TOLERANCE)
+    # Round off float noise, so 0.1, 0.2, 0.3 has a step of 0.1.
+    return float(f"{step:.12g}") if on_grid else None
+
+
+def _grid_points(distinct, step):
+    """How many grid points lie from the smallest to the largest value."""
+    return int(round((distinct[-1] - distinct[0]) / step)) + 1
+
+
+def _numeric_kind(distinct):
+    """Kind and step of a numeric target with these sorted distinct values."""
+    if len(distinct) == 2:
+        return "binary", float(distinct[1] - distinct[0])
+
+    step = _grid_step(distinct) if len(distinct) <= MAX_RATING_LEVELS else None
+    if step is not None and _grid_points(distinct, step) <= MAX_RATING_LEVELS:
+        return "rating", step
+
+    whole = np.all(distinct == np.round(distinct))
+    return ("count" if whole and distinct[0] >= 0 else "continuous"), None
+
+
+# --- profiles -------------------------------------------------------------------
+
+
+def _check_not_degenerate(present, n):
+    """Raise if nothing, or a single value, is left to learn from."""
+    if n == 0:
+        raise ValueError("y is empty. Pass at least two distinct target values.")
+    if len(present) == 0:
+        raise ValueError(
+            f"All {n} values of y are missing. Check that the right column "
+            "was chosen as the target."
+        )
+    if present.nunique() == 1:
+        raise ValueError(
+            f"y has a single distinct value ({present.iloc[0]}) in its "
+            f"{len(present)} non-missing entries, so there is nothing to "
+            "learn. Check that the right column was chosen as the target."
+        )
+
+
+def _counts(present, levels):
+    """How often each level occurs, in the order of `levels`."""
+    counts = present.value_counts()
+    return {level: int(counts.get(level, 0)) for level in levels}
+
+
+def _categorical_profile(present, n, n_missing):
+    """Profile of a pandas categorical target."""
+    dtype = present.dtype
+    if dtype.ordered:
+        levels = tuple(dtype.categories.tolist())
+        kind, advice = "rating", _ADVICE["ordered"]
+    else:
+        levels = _sorted_levels(present)
+        kind, advice = "nominal", _ADVICE["nominal"]
+
+    counts = _counts(present, levels)
+    return TargetProfile(kind, levels, None, None, counts, n_missing, n, advice)
+
+
+def _as_python(values):
+    """Values as Python ints when all are whole numbers, else as floats."""
+    if np.all(values == np.round(values)):
+        return [int(value) for value in values]
+    return [float(value) for value in values]
+
+
+def _numeric_profile(numbers, n, n_missing):
+    """Profile of a numeric target (missing values already dropped)."""
+    if not np.all(np.isfinite(numbers)):
+        raise ValueError(
+            f"y contains {np.isinf(numbers).sum()} infinite values. Replace "
+            "them with NaN (to leave those rows out) or with a finite value."
+        )
+
+    distinct = np.unique(numbers)
+    kind, step = _numeric_kind(distinct)
+    low, high = _as_python(distinct[[0, -1]])
+    if len(distinct) > MAX_RATING_LEVELS:
+        levels = counts = None
+    else:
+        levels = tuple(_as_python(distinct))
+        counts = _counts(pd.Series(numbers), levels)
+    return TargetProfile(
+        kind, levels, (low, high), step, counts, n_missing, n, _ADVICE[kind]
+    )
+
+
+def inspect_target(y) -> TargetProfile:
+    """Tell what kind of target `y` is, and which estimator suits it.
+
+    The rules are in this module's docstring.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        The target: a list, a NumPy array, a pandas Series, or a table with
+        a single column. Missing values are counted and left out.
+
+    Returns
+    -------
+    TargetProfile
+        The kind, levels, range, step, counts and advice. ``str(profile)``
+        gives a few lines for a terminal.
+
+    Raises
+    ------
+    ValueError
+        If `y` is empty, all missing, constant, not 1-D, or has infinite
+        values.
+
+    Examples
+    --------
+    >>> print(inspect_target([3, 4, 5, 5, 6, 8, None]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    target: rating, 7 values (1 missing)
+    levels (count): 3 (1), 4 (1), 5 (2), 6 (1), 8 (1)
+    range: 3 to 8 by 1
+    advice: Use KerasRegressor or KerasOrdinalRegressor;
+        KerasClassifier ignores the order of ratings.
+    """
+    series = _as_series(y)
+    present = series.dropna()
+    n, n_missing = len(series), len(series) - len(present)
+    _check_not_degenerate(present, n)
+
+    if isinstance(present.dtype, pd.CategoricalDtype):
+        return _categorical_profile(present, n, n_missing)
+
+    numbers = _numeric_values(present)
+    if numbers is not None:
+        return _numeric_profile(numbers, n, n_missing)
+
+    levels = _sorted_levels(present)
+    counts = _counts(present, levels)
+    advice = _ADVICE["nominal"]
+    return TargetProfile("nominal", levels, None, None, counts, n_missing, n, advice)
+
+
+def is_rating(y) -> bool:
+    """Whether `inspect_target` calls `y` a rating; False where it raises.
+
+    Meant for checks such as warning when a classifier is given ratings.
+
+    Examples
+    --------
+    >>> is_rating([1, 2, 3, 4, 5]), is_rating([0, 1]), is_rating([])
+    (True, False, False)
+    """
+    try:
+        return inspect_target(y).kind == "rating"
+    except ValueError:
+        return False

@@ -1,0 +1,324 @@
+"""Tests for ratingnet.metrics: known values, edge cases, errors, scorers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.linear_model import Ridge
+from sklearn.metrics import _scorer as sklearn_scorer
+from sklearn.metrics import (
+    cohen_kappa_score,
+    get_scorer,
+    get_scorer_names,
+    make_scorer,
+    mean_absolute_error,
+    mean_squared_error,
+    mean_squared_log_error,
+    r2_score,
+)
+from sklearn.model_selection import GridSearchCV, cross_val_score
+
+from ratingnet.exceptions import RatingnetWarning
+from ratingnet.metrics import (
+    SCORER_NAMES,
+    exact_accuracy,
+    mae,
+    msle,
+    qwk,
+    r2,
+    register_scorers,
+    rmse,
+    spearman,
+    within_one_accuracy,
+)
+
+ALL_METRICS = [
+    rmse,
+    mae,
+    msle,
+    r2,
+    qwk,
+    exact_accuracy,
+    within_one_accuracy,
+    spearman,
+]
+
+
+@pytest.fixture
+def ratings():
+    """Seeded ratings on 0..4, noisy predictions and weights."""
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 5, size=200).astype(float)
+    y_pred = np.clip(y_true + rng.normal(scale=0.9, size=200), 0, 4)
+    weights = rng.integers(1, 4, size=200).astype(float)
+    return y_true, y_pred, weights
+
+
+# --- errors against scikit-learn ----------------------------------------------
+
+
+def test_rmse_matches_sqrt_of_mean_squared_error(ratings):
+    y_true, y_pred, weights = ratings
+
+    expected = np.sqrt(mean_squared_error(y_true, y_pred, sample_weight=weights))
+    assert rmse(y_true, y_pred, sample_weight=weights) == pytest.approx(expected)
+    assert rmse([1, 2, 3], [1, 2, 3]) == 0.0
+
+
+def test_mae_msle_r2_match_scikit_learn(ratings):
+    y_true, y_pred, weights = ratings
+
+    for ours, theirs in [
+        (mae, mean_absolute_error),
+        (msle, mean_squared_log_error),
+        (r2, r2_score),
+    ]:
+        expected = theirs(y_true, y_pred, sample_weight=weights)
+        assert ours(y_true, y_pred, sample_weight=weights) == pytest.approx(expected)
+
+
+def test_metrics_return_python_floats(ratings):
+    y_true, y_pred, _ = ratings
+
+    for metric in ALL_METRICS:
+        assert type(metric(y_true, y_pred)) is float
+
+
+def test_metrics_accept_lists_series_and_columns():
+    y_true = pd.Series([1, 2, 3, 4])
+    y_pred = np.array([[1.0], [2.0], [3.5], [3.0]])
+
+    assert mae(y_true, y_pred) == pytest.approx(mae([1, 2, 3, 4], [1, 2, 3.5, 3]))
+
+
+# --- quadratic weighted kappa ---------------------------------------------------
+
+
+def test_qwk_matches_cohen_kappa_on_integer_labels(ratings):
+    y_true, y_pred, weights = ratings
+    labels = np.rint(y_pred)
+
+    expected = cohen_kappa_score(y_true, labels, weights="quadratic")
+    assert qwk(y_true, labels) == pytest.approx(expected)
+
+    weighted = cohen_kappa_score(
+        y_true, labels, weights="quadratic", sample_weight=weights
+    )
+    assert qwk(y_true, labels, sample_weight=weights) == pytest.approx(weighted)
+
+
+def test_qwk_rounds_continuous_predictions(ratings):
+    y_true, y_pred, _ = ratings
+
+    assert qwk(y_true, y_pred) == pytest.approx(qwk(y_true, np.rint(y_pred)))
+
+
+def test_qwk_on_levels_that_are_not_zero_based(ratings):
+    y_true, y_pred, _ = ratings
+    expected = qwk(y_true, y_pred)
+
+    # Wine quality style 3..8, and movie stars 0.5..5 by 0.5.
+    assert qwk(y_true + 3, y_pred + 3) == pytest.approx(expected)
+    stars_true, stars_pred = (y_true + 1) / 2, (y_pred + 1) / 2
+    assert qwk(stars_true, stars_pred) == pytest.approx(expected)
+
+
+def test_qwk_rounds_halfway_up_and_clips_to_the_scale():
+    assert qwk([1, 2, 3], [1.5, 2.5, 3.0]) == pytest.approx(qwk([1, 2, 3], [2, 3, 3]))
+    assert qwk([1, 2, 3], [-10, 2, 99]) == 1.0
+
+
+def test_qwk_uses_given_levels_for_a_level_missing_from_y_true():
+    y_true, y_pred = [1, 2, 4], [1, 3, 4]
+
+    # Seen levels (1, 2, 4): 3 rounds to 4 (halfway up), one level off.
+    # The full scale keeps 3 as its own level, and the distance counts.
+    on_seen = qwk(y_true, y_pred)
+    on_scale = qwk(y_true, y_pred, levels=[1, 2, 3, 4, 5])
+    expected = cohen_kappa_score(
+        y_true, y_pred, weights="quadratic", labels=[1, 2, 3, 4, 5]
+    )
+    assert on_scale == pytest.approx(expected)
+    assert on_seen != pytest.approx(on_scale)
+
+
+def test_qwk_is_nan_with_a_warning_when_undefined():
+    with pytest.warns(UndefinedMetricWarning, match="qwk is undefined"):
+        assert np.isnan(qwk([3, 3, 3], [3.2, 2.9, 3.0]))
+
+
+# --- accuracies on levels -------------------------------------------------------
+
+
+def test_exact_and_within_one_accuracy_known_values():
+    y_true = [1, 2, 3, 4, 5]
+    y_pred = [1.2, 2.6, 4.9, 4.0, 1.0]
+
+    assert exact_accuracy(y_true, y_pred) == pytest.approx(2 / 5)
+    assert within_one_accuracy(y_true, y_pred) == pytest.approx(3 / 5)
+
+
+def test_within_one_means_the_adjacent_level_on_the_scale():
+    # On the seen levels (0.5, 1.5, 2.5) 1.5 is next to 0.5; on the full
+    # half-star scale it is two steps away.
+    y_true, y_pred = [0.5, 1.5, 2.5], [1.5, 1.5, 2.5]
+
+    assert within_one_accuracy(y_true, y_pred) == 1.0
+    stars = np.arange(0.5, 5.01, 0.5)
+    assert within_one_accuracy(y_true, y_pred, levels=stars) == pytest.approx(2 / 3)
+
+
+def test_accuracies_use_sample_weight():
+    y_true, y_pred, weights = [1, 2, 3], [1, 3, 3], [1, 2, 1]
+
+    assert exact_accuracy(y_true, y_pred, sample_weight=weights) == 0.5
+    assert within_one_accuracy(y_true, y_pred, sample_weight=weights) == 1.0
+
+
+# --- spearman ---------------------------------------------------------------------
+
+
+def test_spearman_matches_scipy_with_ties(ratings):
+    y_true, y_pred, _ = ratings
+
+    expected = spearmanr(y_true, np.round(y_pred, 1)).statistic
+    assert spearman(y_true, np.round(y_pred, 1)) == pytest.approx(expected)
+
+
+def test_spearman_with_integer_weights_equals_repeated_rows(ratings):
+    y_true, y_pred, weights = ratings
+    repeats = weights.astype(int)
+
+    expected = spearmanr(np.repeat(y_true, repeats), np.repeat(y_pred, repeats))
+    weighted = spearman(y_true, y_pred, sample_weight=weights)
+    assert weighted == pytest.approx(expected.statistic)
+
+
+def test_spearman_is_nan_with_a_warning_on_constant_input():
+    with pytest.warns(UndefinedMetricWarning, match="spearman is undefined"):
+        assert np.isnan(spearman([1, 2, 3], [2, 2, 2]))
+
+
+# --- errors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("metric", ALL_METRICS)
+def test_length_mismatch_is_an_error(metric):
+    with pytest.raises(ValueError, match="same length. Got 3 and 2 entries"):
+        metric([1, 2, 3], [1, 2])
+
+
+@pytest.mark.parametrize("metric", ALL_METRICS)
+def test_nan_is_an_error(metric):
+    with pytest.raises(ValueError, match=r"y_pred contains 1 NaN .*position 1"):
+        metric([1, 2, 3], [1, np.nan, 3])
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "message"),
+    [
+        ([], [], "are empty"),
+        ([1, 2, 3], [1, np.inf, 3], "infinite"),
+        ([1, 2], np.ones((2, 3)), r"must be 1-D.*\(2, 3\).*predict_proba"),
+        (["a", "b"], [1, 2], "y_true must hold numbers.*'a'"),
+        (pd.Series([1, None, 3], dtype="Int64"), [1, 2, 3], "y_true contains 1"),
+    ],
+)
+def test_bad_inputs_say_what_was_wrong(y_true, y_pred, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        rmse(y_true, y_pred)
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ([1, 1], r"one weight per entry of y_true \(3\). Got 2"),
+        ([1, -1, 1], "non-negative.*minimum of -1"),
+        ([0, 0, 0], "positive sum.*sum of 0"),
+    ],
+)
+def test_bad_sample_weight_is_an_error(weights, message):
+    with pytest.raises(ValueError, match=message):
+        qwk([1, 2, 3], [1, 2, 3], sample_weight=weights)
+
+
+def test_msle_rejects_values_at_or_below_minus_one():
+    with pytest.raises(ValueError, match="greater than -1.*y_pred has a minimum of -2"):
+        msle([0, 1, 2], [0, -2, 1])
+
+
+def test_y_true_off_the_given_levels_is_an_error():
+    with pytest.raises(ValueError, match=r"contains 2.5, which is not one of"):
+        exact_accuracy([1, 2.5, 3], [1, 2, 3], levels=[1, 2, 3])
+    with pytest.raises(ValueError, match="levels is empty"):
+        qwk([1, 2, 3], [1, 2, 3], levels=[])
+
+
+# --- scikit-learn scorers -------------------------------------------------------
+
+
+@pytest.fixture
+def rating_data():
+    """A small linear problem with a rating target on 1..5."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 3))
+    y = np.clip(np.rint(3 + X @ [1.0, -0.5, 0.3]), 1, 5)
+    return X, y
+
+
+def test_cross_val_score_accepts_qwk_by_name(rating_data):
+    X, y = rating_data
+    register_scorers()
+
+    scores = cross_val_score(Ridge(), X, y, scoring="qwk", cv=3)
+    assert scores.shape == (3,)
+    assert np.all((scores > 0.5) & (scores <= 1))
+
+
+def test_error_scorers_return_the_negated_error(rating_data):
+    X, y = rating_data
+    register_scorers()
+    model = Ridge().fit(X, y)
+
+    for name, metric in [("rmse", rmse), ("mae", mae)]:
+        score = get_scorer(name)(model, X, y)
+        assert score == pytest.approx(-metric(y, model.predict(X)))
+        assert score < 0
+
+
+def test_grid_search_accepts_every_scorer_name(rating_data):
+    X, y = rating_data
+    register_scorers()
+
+    assert set(SCORER_NAMES) <= set(get_scorer_names())
+    search = GridSearchCV(
+        Ridge(), {"alpha": [0.1, 10.0]}, scoring=list(SCORER_NAMES), refit="qwk"
+    )
+    search.fit(X, y)
+    assert set(search.best_params_) == {"alpha"}
+
+
+def test_register_scorers_is_idempotent():
+    register_scorers()
+    first = {name: type(sklearn_scorer._SCORERS[name]) for name in SCORER_NAMES}
+    n_names = len(get_scorer_names())
+
+    register_scorers()
+    assert len(get_scorer_names()) == n_names
+    assert {name: type(sklearn_scorer._SCORERS[name]) for name in SCORER_NAMES} == (
+        first
+    )
+
+
+def test_register_scorers_keeps_a_foreign_scorer_with_the_same_name():
+    register_scorers()
+    ours = sklearn_scorer._SCORERS["spearman"]
+    foreign = make_scorer(r2_score)
+    sklearn_scorer._SCORERS["spearman"] = foreign
+    try:
+        with pytest.warns(RatingnetWarning, match="'spearman' is already registered"):
+            register_scorers()
+        assert sklearn_scorer._SCORERS["spearman"] is foreign
+    finally:
+        sklearn_scorer._SCORERS["spearman"] = ours
