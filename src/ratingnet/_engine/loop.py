@@ -53,7 +53,7 @@ def train(spec, settings, data, replicas, *, state=None, on_epochs=None):
     if state is None:
         state = initial_state(spec, settings, replicas)
     chunk = _epochs_per_chunk(settings, replicas)
-    program = chunk_program(spec, settings, chunk)
+    program = chunk_program(spec, settings, chunk, replicas.n_replicas == 1)
     device_data = jax.tree_util.tree_map(jnp.asarray, data)
     device_replicas = _device_replicas(replicas)
 

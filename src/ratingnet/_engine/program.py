@@ -18,10 +18,13 @@ _PROGRAMS = OrderedDict()
 _MAX_PROGRAMS = 64
 
 
-def chunk_program(spec, settings, epochs_per_chunk):
-    """The jitted ``run(state, data, replicas, first_epoch)`` for a spec."""
-    key = ("train", spec.key, settings, epochs_per_chunk)
-    return _cached(key, lambda: _build_chunk(spec, settings, epochs_per_chunk))
+def chunk_program(spec, settings, epochs_per_chunk, single):
+    """The jitted ``run(state, data, replicas, first_epoch, epochs)`` of a spec.
+
+    ``single`` builds the program for exactly one replica.
+    """
+    key = ("train", spec.key, settings, epochs_per_chunk, single)
+    return _cached(key, lambda: _build_chunk(spec, settings, epochs_per_chunk, single))
 
 
 def predict_program(spec_key, model):
@@ -54,7 +57,7 @@ def _model_input(inputs):
     return inputs[0] if len(inputs) == 1 else list(inputs)
 
 
-def _build_chunk(spec, settings, epochs_per_chunk):
+def _build_chunk(spec, settings, epochs_per_chunk, single):
     epoch = partial(_epoch, spec, settings)
 
     def run_replica(state, data, replica, first_epoch, epochs):
@@ -70,8 +73,25 @@ def _build_chunk(spec, settings, epochs_per_chunk):
         indices = first_epoch + jnp.arange(epochs_per_chunk)
         return jax.lax.scan(one_epoch, state, indices)
 
-    vmapped = jax.vmap(run_replica, in_axes=(0, None, 0, None, None))
-    return jax.jit(vmapped, donate_argnums=0)
+    if not single:
+        program = jax.vmap(run_replica, in_axes=(0, None, 0, None, None))
+        return jax.jit(program, donate_argnums=0)
+
+    # One replica runs unbatched, so that skipped steps cost nothing.
+    def run_single(state, data, replica, first_epoch, epochs):
+        state, replica = _index(state, 0), _index(replica, 0)
+        state, logs = run_replica(state, data, replica, first_epoch, epochs)
+        return _expand(state), logs[None]
+
+    return jax.jit(run_single, donate_argnums=0)
+
+
+def _index(tree, i):
+    return jax.tree_util.tree_map(lambda a: a[i], tree)
+
+
+def _expand(tree):
+    return jax.tree_util.tree_map(lambda a: a[None], tree)
 
 
 def _empty_logs(spec, settings):
@@ -139,21 +159,23 @@ def _train_step(spec, data, carry, batch):
         loss = jnp.sum(per_row * weights) / jnp.maximum(count, 1.0)
         return loss + sum(losses), (loss, y_pred, non_trainable)
 
-    grad_fn = jax.value_and_grad(objective, has_aux=True)
-    (_, (loss, y_pred, non_trainable)), grads = grad_fn(model_state["trainable"])
-    trainable, optimizer = spec.optimizer.stateless_apply(
-        model_state["optimizer"], grads, model_state["trainable"]
-    )
+    def update(totals):
+        grad_fn = jax.value_and_grad(objective, has_aux=True)
+        (_, (loss, y_pred, non_trainable)), grads = grad_fn(model_state["trainable"])
+        trainable, optimizer = spec.optimizer.stateless_apply(
+            model_state["optimizer"], grads, model_state["trainable"]
+        )
+        updated = {
+            "trainable": trainable,
+            "non_trainable": non_trainable,
+            "optimizer": optimizer,
+        }
+        totals = _accumulate(spec, totals, loss, count, y_true, y_pred, weights)
+        return updated, totals
 
     # A batch that is all padding leaves everything as it was.
-    updated = {
-        "trainable": trainable,
-        "non_trainable": non_trainable,
-        "optimizer": optimizer,
-    }
-    model_state = _select(count > 0, updated, model_state)
-    totals = _accumulate(spec, totals, loss, count, y_true, y_pred, weights)
-    return (model_state, totals), None
+    skip = lambda totals: (model_state, totals)  # noqa: E731
+    return jax.lax.cond(count > 0, update, skip, totals), None
 
 
 def _zero_totals(spec):
