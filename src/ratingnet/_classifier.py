@@ -1,10 +1,11 @@
-"""KerasClassifier: a Keras model that predicts classes, as a scikit-learn classifier."""
+"""KerasClassifier: a Keras model that predicts classes, for scikit-learn."""
 
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseKerasEstimator
 
@@ -33,9 +34,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     _requires_numeric_target = False
 
     def _encode_target(self, y, *, reset):
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
+        y = column_or_1d(y, warn=True)
         if reset:
             check_classification_targets(y)
             self._encoder = LabelEncoder().fit(y)
@@ -43,7 +42,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             self.n_classes_ = len(self.classes_)
             if self.n_classes_ < 2:
                 raise ValueError(
-                    f"y has a single class ({self.classes_[0]!r}); a classifier "
+                    f"y has only one class ({self.classes_[0]!r}); a classifier "
                     "needs at least two classes to learn from."
                 )
         return self._encoder.transform(y).astype(np.float32).reshape(-1, 1)
@@ -103,7 +102,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         return target
 
     def predict_proba(self, X):
-        """Class probabilities for X, shape (n_samples, n_classes), in ``classes_`` order."""
+        """Class probabilities for X, (n_samples, n_classes), in ``classes_`` order."""
         outputs = self._forward(X)
         if self._units() == 1:
             positive = expit(outputs[:, 0]) if self._logits else outputs[:, 0]

@@ -5,8 +5,10 @@ what neither gives falls back to the estimator's defaults. Each fit gets
 fresh objects, so nothing trained carries over between fits or clones.
 """
 
-import keras
+import warnings
+
 import jax.numpy as jnp
+import keras
 
 
 def compiled_setting(model, name):
@@ -60,7 +62,10 @@ def make_optimizer(optimizer, settings):
     if isinstance(optimizer, type):
         return optimizer(**settings)
     if isinstance(optimizer, keras.optimizers.Optimizer):
-        config = {**optimizer.get_config(), **settings}
+        with warnings.catch_warnings():
+            # Keras reads its learning-rate variable through a NumPy 1 API.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            config = {**optimizer.get_config(), **settings}
         config.pop("name", None)
         return optimizer.__class__.from_config(config)
     raise TypeError(

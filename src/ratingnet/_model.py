@@ -1,4 +1,4 @@
-"""Building the Keras model of a fit: from a build function, an instance or the default."""
+"""Building the Keras model of a fit: from a function, an instance or the default."""
 
 import contextlib
 import inspect

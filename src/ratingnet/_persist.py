@@ -8,12 +8,13 @@ def model_to_state(model):
     """The model's Keras config and weights, with no live objects."""
     return {
         "config": keras.saving.serialize_keras_object(model),
-        "weights": [np.asarray(w) for w in model.get_weights()],
+        "weights": [np.asarray(v.value) for v in model.weights],
     }
 
 
 def model_from_state(state):
     """Rebuild a model saved by ``model_to_state``, weights included."""
     model = keras.saving.deserialize_keras_object(state["config"])
-    model.set_weights(state["weights"])
+    for variable, value in zip(model.weights, state["weights"], strict=True):
+        variable.assign(value)
     return model

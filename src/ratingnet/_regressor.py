@@ -47,6 +47,11 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
                 f"with Dense({target.shape[1]}) and a linear activation."
             )
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def predict(self, X):
         """Predicted values for X, shape (n_samples,) or (n_samples, n_outputs)."""
         outputs = self._forward(X)

@@ -12,7 +12,6 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 _PROGRAMS = OrderedDict()
 _MAX_PROGRAMS = 64

@@ -1,0 +1,51 @@
+import os
+
+# Keras picks its backend at import; the tests import keras before ratingnet.
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", help="run slow benchmarks")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow; run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def regression_data():
+    """A small seeded table whose target is a noisy linear rating-like score."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4)).astype(np.float32)
+    y = X @ np.array([1.0, -0.5, 0.25, 0.0]) + 0.1 * rng.normal(size=120)
+    return X, y
+
+
+@pytest.fixture(scope="session")
+def classification_data():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 3)).astype(np.float32)
+    y = np.where(X[:, 0] + X[:, 1] > 0, "high", "low")
+    return X, y
+
+
+def recipe(n_features_in_):
+    """The textbook network: Dense(10, relu) then Dense(1), mse and adam."""
+    model = keras.Sequential(
+        [
+            keras.Input((n_features_in_,)),
+            keras.layers.Dense(10, activation="relu"),
+            keras.layers.Dense(1, activation="linear"),
+        ]
+    )
+    model.compile(loss="mse", optimizer="adam")
+    return model

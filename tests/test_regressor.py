@@ -1,0 +1,250 @@
+import pickle
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from conftest import recipe
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ratingnet import KerasRegressor
+
+
+@pytest.fixture(scope="module")
+def fitted(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(recipe, epochs=30, batch_size=8, random_state=7)
+    return est.fit(X, y)
+
+
+def test_recipe_learns(fitted, regression_data):
+    X, y = regression_data
+
+    prediction = fitted.predict(X)
+
+    assert prediction.shape == (len(X),)
+    assert prediction.dtype == np.float64
+    assert fitted.score(X, y) > 0.8
+
+
+def test_history_records_loss_per_epoch(fitted):
+    assert list(fitted.history_) == ["loss"]
+    assert len(fitted.history_["loss"]) == 30
+    assert fitted.history_["loss"][-1] < fitted.history_["loss"][0]
+
+
+def test_same_seed_gives_identical_predictions(fitted, regression_data):
+    X, y = regression_data
+
+    again = KerasRegressor(recipe, epochs=30, batch_size=8, random_state=7).fit(X, y)
+
+    np.testing.assert_array_equal(again.predict(X), fitted.predict(X))
+
+
+def test_clone_refits_to_identical_predictions(fitted, regression_data):
+    X, y = regression_data
+
+    cloned = clone(fitted).fit(X, y)
+
+    np.testing.assert_array_equal(cloned.predict(X), fitted.predict(X))
+
+
+def test_pickle_keeps_predictions(fitted, regression_data):
+    X, _ = regression_data
+
+    restored = pickle.loads(pickle.dumps(fitted))
+
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+    assert restored.history_ == fitted.history_
+
+
+def test_different_seeds_differ(fitted, regression_data):
+    X, y = regression_data
+
+    other = KerasRegressor(recipe, epochs=30, batch_size=8, random_state=8).fit(X, y)
+
+    assert not np.array_equal(other.predict(X), fitted.predict(X))
+
+
+def test_cross_val_score_matches_plain_fits(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(recipe, epochs=10, batch_size=8, random_state=3)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+
+    scores = cross_val_score(est, X, y, cv=folds)
+
+    by_hand = [clone(est).fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in folds]
+    np.testing.assert_array_equal(scores, by_hand)
+
+
+def test_grid_search_over_batch_size_and_routed_settings(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(epochs=5, random_state=0, model__hidden_layer_sizes=(8,))
+    grid = {"batch_size": [16, 32], "optimizer__learning_rate": [0.01, 0.001]}
+
+    search = GridSearchCV(est, grid, cv=2).fit(X, y)
+
+    assert set(search.best_params_) == {"batch_size", "optimizer__learning_rate"}
+    assert search.best_estimator_.model_.layers[0].units == 8
+
+
+def test_pipeline(regression_data):
+    X, y = regression_data
+    pipe = make_pipeline(StandardScaler(), KerasRegressor(recipe, epochs=5))
+
+    assert pipe.fit(X, y).predict(X).shape == (len(X),)
+
+
+def test_default_model_constructs_with_no_arguments(regression_data):
+    X, y = regression_data
+
+    est = KerasRegressor().fit(X, y)
+
+    assert est.model_.layers[0].units == 100
+    assert est.predict(X).shape == (len(X),)
+
+
+def test_model_instance_gets_fresh_weights_each_fit(regression_data):
+    X, y = regression_data
+    model = recipe(X.shape[1])
+    before = [w.copy() for w in model.get_weights()]
+    est = KerasRegressor(model, epochs=3, random_state=0)
+
+    first = est.fit(X, y).predict(X)
+    second = clone(est).fit(X, y).predict(X)
+
+    np.testing.assert_array_equal(first, second)
+    for w, w0 in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(w, w0)
+    assert est.model_ is not model
+
+
+def test_build_function_receives_meta_and_routed_settings(regression_data):
+    X, y = regression_data
+    seen = {}
+
+    def build(n_features_in_, n_outputs_, units, meta):
+        seen.update(n_features_in_=n_features_in_, n_outputs_=n_outputs_, meta=meta)
+        return keras.Sequential(
+            [
+                keras.Input((n_features_in_,)),
+                keras.layers.Dense(units),
+                keras.layers.Dense(n_outputs_),
+            ]
+        )
+
+    KerasRegressor(build, epochs=1, model__units=7).fit(X, y)
+
+    assert seen["n_features_in_"] == 4
+    assert seen["n_outputs_"] == 1
+    assert seen["meta"]["n_features_in_"] == 4
+
+
+def test_estimator_settings_override_compiled_ones(regression_data):
+    X, y = regression_data
+
+    est = KerasRegressor(
+        recipe,
+        epochs=2,
+        loss="mae",
+        optimizer="sgd",
+        optimizer__learning_rate=0.05,
+        metrics=["mse"],
+    ).fit(X, y)
+
+    assert list(est.history_) == ["loss", "mse"]
+    assert type(est._spec.optimizer).__name__ == "SGD"
+    assert np.isclose(float(est._spec.optimizer.learning_rate), 0.05)
+
+
+def test_multi_output_target(regression_data):
+    X, y = regression_data
+    Y = np.column_stack([y, -y])
+
+    est = KerasRegressor(epochs=5, random_state=0).fit(X, Y)
+
+    assert est.predict(X).shape == (len(X), 2)
+
+
+def test_validation_split_and_validation_data(regression_data):
+    X, y = regression_data
+
+    split = KerasRegressor(epochs=4, validation_split=0.25, random_state=0).fit(X, y)
+    given = KerasRegressor(epochs=4, random_state=0).fit(
+        X[:90], y[:90], X_val=X[90:], y_val=y[90:]
+    )
+
+    assert len(split.history_["val_loss"]) == 4
+    np.testing.assert_allclose(split.history_["val_loss"], given.history_["val_loss"])
+
+
+def test_sample_weight_changes_the_fit(regression_data):
+    X, y = regression_data
+    weights = np.where(X[:, 0] > 0, 5.0, 0.1)
+
+    plain = KerasRegressor(epochs=5, random_state=0).fit(X, y)
+    weighted = KerasRegressor(epochs=5, random_state=0).fit(X, y, sample_weight=weights)
+
+    assert not np.allclose(plain.predict(X), weighted.predict(X))
+
+
+def test_warm_start_continues_training(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(epochs=3, warm_start=True, random_state=0)
+
+    est.fit(X, y)
+    first_weights = [w.copy() for w in est.model_.get_weights()]
+    est.fit(X, y)
+
+    assert len(est.history_["loss"]) == 6
+    assert not np.allclose(first_weights[0], est.model_.get_weights()[0])
+
+
+def test_warm_start_equals_one_longer_fit_without_shuffle(regression_data):
+    X, y = regression_data
+
+    twice = KerasRegressor(epochs=2, warm_start=True, shuffle=False, random_state=0)
+    twice.fit(X, y).fit(X, y)
+    once = KerasRegressor(epochs=4, shuffle=False, random_state=0).fit(X, y)
+
+    np.testing.assert_allclose(twice.predict(X), once.predict(X), rtol=1e-5)
+
+
+def test_verbose_two_prints_a_row_per_epoch(regression_data, capsys):
+    X, y = regression_data
+
+    KerasRegressor(epochs=3, verbose=2, validation_split=0.2).fit(X, y)
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split() == ["epoch", "loss", "val_loss"]
+    assert [line.split()[0] for line in lines[1:]] == ["1", "2", "3"]
+
+
+def test_verbose_zero_prints_nothing(regression_data, capsys):
+    X, y = regression_data
+
+    KerasRegressor(epochs=2).fit(X, y)
+
+    assert capsys.readouterr().out == ""
+
+
+def test_normal_fit_emits_no_warnings(regression_data):
+    X, y = regression_data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        KerasRegressor(recipe, epochs=2).fit(X, y).predict(X)
+
+
+def test_old_spellings_work_with_a_future_warning(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(build_fn=recipe, nb_epoch=3, batch_size=5)
+
+    with pytest.warns(FutureWarning, match="write model=recipe"):
+        est.fit(X, y)
+
+    assert len(est.history_["loss"]) == 3
+    assert clone(est).get_params()["nb_epoch"] == 3
