@@ -9,6 +9,7 @@ import warnings
 
 import jax.numpy as jnp
 import keras
+from keras.src.losses.losses import LossFunctionWrapper
 
 
 def compiled_setting(model, name):
@@ -27,32 +28,45 @@ def make_loss(loss, settings):
         loss = loss(**settings)
         settings = {}
 
+    if callable(loss) and not isinstance(loss, keras.losses.Loss):
+        loss = LossFunctionWrapper(loss, **settings)
+        settings = {}
     if isinstance(loss, keras.losses.Loss):
         if settings:
             loss = loss.__class__.from_config({**loss.get_config(), **settings})
-        name = getattr(getattr(loss, "fn", None), "__name__", type(loss).__name__)
-        return _per_row(loss.call, name, loss.get_config().get("from_logits"))
-    if callable(loss):
-        if settings:
-            wrapped = keras.losses.LossFunctionWrapper(loss, **settings)
-            return _per_row(wrapped.call, loss.__name__, settings.get("from_logits"))
-        return _per_row(loss, getattr(loss, "__name__", "loss"), False)
+        return _per_row(loss)
     raise TypeError(
         f"loss must be a Keras loss name (such as 'mse'), a keras.losses.Loss "
         f"or a function of (y_true, y_pred); got {loss!r}."
     )
 
 
-def _per_row(function, name, from_logits):
-    """Wrap a loss so it returns one value per row; keep its name and logits flag."""
+def _per_row(loss):
+    """The loss as a function returning one value per row.
+
+    It carries the loss's ``name``, whether it takes ``from_logits``, and a
+    ``structure_key`` that tells losses apart for the program cache.
+    """
 
     def per_row(y_true, y_pred):
-        values = function(y_true, y_pred)
+        values = loss.call(y_true, y_pred)
         return jnp.mean(values, axis=tuple(range(1, jnp.ndim(values))))
 
-    per_row.name = name
-    per_row.from_logits = bool(from_logits)
+    function = getattr(loss, "fn", None)
+    per_row.name = getattr(function, "__name__", type(loss).__name__)
+    per_row.from_logits = bool(loss.get_config().get("from_logits"))
+    per_row.structure_key = _loss_key(loss, function)
     return per_row
+
+
+def _loss_key(loss, function):
+    """Keras's own losses by config; a user's function by its identity."""
+    config = {k: v for k, v in loss.get_config().items() if k != "name"}
+    if function is not None and not function.__module__.startswith("keras"):
+        return f"id:{id(function)}"
+    if function is None and not type(loss).__module__.startswith("keras"):
+        return f"id:{id(loss)}:{sorted(config.items())!r}"
+    return f"{type(loss).__name__}:{getattr(function, '__name__', '')}:{config!r}"
 
 
 def make_optimizer(optimizer, settings):

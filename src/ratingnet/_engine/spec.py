@@ -112,6 +112,8 @@ def _names(config):
 
 
 def _describe(obj, drop=()):
+    if hasattr(obj, "structure_key"):
+        return obj.structure_key
     try:
         config = keras.saving.serialize_keras_object(obj)
     except Exception:

@@ -1,0 +1,94 @@
+import pickle
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+
+from ratingnet import KerasClassifier
+
+
+@pytest.fixture(scope="module")
+def fitted(classification_data):
+    X, y = classification_data
+    return KerasClassifier(epochs=30, random_state=0, metrics=["accuracy"]).fit(X, y)
+
+
+def test_labels_come_back_in_the_users_type(fitted, classification_data):
+    X, y = classification_data
+
+    prediction = fitted.predict(X)
+
+    assert list(fitted.classes_) == ["high", "low"]
+    assert prediction.dtype == y.dtype
+    assert fitted.score(X, y) > 0.9
+
+
+def test_predict_proba_rows_sum_to_one(fitted, classification_data):
+    X, _ = classification_data
+
+    proba = fitted.predict_proba(X)
+
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(
+        fitted.classes_[proba.argmax(axis=1)], fitted.predict(X)
+    )
+
+
+def test_accuracy_metric_matches_the_output(fitted):
+    assert fitted.model_.layers[-1].units == 1
+    assert fitted.history_["accuracy"][-1] > 0.8
+
+
+def test_multiclass_integer_labels(classification_data):
+    X, _ = classification_data
+    y = np.digitize(X[:, 0], [-0.5, 0.5]) * 10
+
+    est = KerasClassifier(epochs=20, random_state=0).fit(X, y)
+
+    assert list(est.classes_) == [0, 10, 20]
+    assert est.model_.layers[-1].units == 3
+    assert est.predict_proba(X).shape == (len(X), 3)
+    assert set(est.predict(X)) <= {0, 10, 20}
+
+
+def test_logits_and_one_hot_losses(classification_data):
+    X, _ = classification_data
+    y = np.digitize(X[:, 0], [-0.5, 0.5])
+
+    def logits_model(n_features_in_, n_classes_):
+        return keras.Sequential(
+            [keras.Input((n_features_in_,)), keras.layers.Dense(n_classes_)]
+        )
+
+    est = KerasClassifier(
+        logits_model,
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        epochs=100,
+        random_state=0,
+    ).fit(X, y)
+
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert est.score(X, y) > 0.7
+
+
+def test_pickle_and_clone(fitted, classification_data):
+    X, y = classification_data
+
+    restored = pickle.loads(pickle.dumps(fitted))
+    refit = clone(fitted).fit(X, y)
+
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+    np.testing.assert_array_equal(refit.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_cross_val_score(classification_data):
+    X, y = classification_data
+
+    scores = cross_val_score(KerasClassifier(epochs=10, random_state=0), X, y, cv=3)
+
+    assert scores.shape == (3,)
+    assert scores.min() > 0.7
