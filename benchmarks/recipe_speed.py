@@ -472,7 +472,7 @@ def table_rows(found):
                 run.table,
                 run.task,
                 run.peer,
-                f"{epochs}" + (" (quick)" if epochs != EPOCHS else ""),
+                f"{epochs}" + (" (cut)" if epochs != EPOCHS else ""),
                 run.epochs,
                 "/".join(str(b) for b in sorted(run.batch_sizes)),
                 f"{run.steps:,}",

@@ -107,13 +107,29 @@ class BaseKerasEstimator(BaseEstimator):
 
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
-        params.update({k: v for k, v in vars(self).items() if is_extra(k)})
+        params.update(self._extra_params())
         return params
 
     def set_params(self, **params):
-        extra = {k: v for k, v in params.items() if is_extra(k)}
+        own = set(self._get_param_names())
+        extra = {k: v for k, v in params.items() if k not in own and is_extra(k)}
         vars(self).update(extra)
-        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
+        return super().set_params(
+            **{k: v for k, v in params.items() if k not in extra}
+        )
+
+    def _extra_params(self):
+        """Parameters given beyond ``__init__``'s (routed, old or unknown names).
+
+        Fitted attributes end with an underscore and private ones start with
+        one; every other attribute not named in ``__init__`` came from kwargs.
+        """
+        own = set(self._get_param_names())
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if k not in own and not k.startswith("_") and not k.endswith("_")
+        }
 
     def _settings(self):
         """All parameters, with old spellings replaced and unknown ones refused."""

@@ -1,0 +1,144 @@
+"""Every user-facing message: what was wrong, what was received, what to do."""
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+from ratingnet import KerasClassifier, KerasRegressor, NotFittedError
+
+
+@pytest.fixture
+def data(regression_data):
+    X, y = regression_data
+    return X.copy(), y.copy()
+
+
+def test_nan_in_X(data):
+    X, y = data
+    X[3, 1] = np.nan
+
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        KerasRegressor(epochs=1).fit(X, y)
+
+
+def test_infinity_in_X(data):
+    X, y = data
+    X[0, 0] = np.inf
+
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        KerasRegressor(epochs=1).fit(X, y)
+
+
+def test_nan_in_y(data):
+    X, y = data
+    y[5] = np.nan
+
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        KerasRegressor(epochs=1).fit(X, y)
+
+
+def test_wrong_number_of_features_at_predict(data):
+    X, y = data
+    est = KerasRegressor(epochs=1).fit(X, y)
+
+    with pytest.raises(ValueError, match="X has 3 features, but KerasRegressor is"):
+        est.predict(X[:, :3])
+
+
+def test_one_dimensional_X(data):
+    X, y = data
+
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        KerasRegressor(epochs=1).fit(X[:, 0], y)
+
+
+def test_empty_X():
+    with pytest.raises(ValueError, match="0 sample"):
+        KerasRegressor(epochs=1).fit(np.empty((0, 3)), np.empty(0))
+
+
+def test_text_columns_are_named(data):
+    X, y = data
+    table = pd.DataFrame(X, columns=list("abcd")).assign(colour="red")
+
+    with pytest.raises(ValueError, match="non-numeric columns: colour. Encode"):
+        KerasRegressor(epochs=1).fit(table, y)
+
+
+def test_model_output_must_fit_the_target(data):
+    X, y = data
+
+    def three_outputs():
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+
+    with pytest.raises(ValueError, match=r"3 units, but the target has 1 column"):
+        KerasRegressor(three_outputs, epochs=1).fit(X, y)
+
+
+def test_classifier_output_must_fit_the_classes(classification_data):
+    X, y = classification_data
+
+    def five_outputs():
+        return keras.Sequential(
+            [keras.Input((3,)), keras.layers.Dense(5, activation="softmax")]
+        )
+
+    with pytest.raises(ValueError, match="5 units, but y has 2 classes"):
+        KerasClassifier(five_outputs, epochs=1).fit(X, y)
+
+
+def test_model_inputs_must_cover_the_columns(data):
+    X, y = data
+
+    def two_columns():
+        return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+
+    with pytest.raises(ValueError, match=r"widths \[2\] \(2 columns in all\), but X"):
+        KerasRegressor(two_columns, epochs=1).fit(X, y)
+
+
+def test_build_function_must_return_a_model(data):
+    X, y = data
+
+    with pytest.raises(TypeError, match="returned NoneType. End it with"):
+        KerasRegressor(lambda: None, epochs=1).fit(X, y)
+
+
+def test_unknown_parameter_suggests_the_closest(data):
+    X, y = data
+
+    with pytest.raises(TypeError, match="unknown parameter 'epoch'. Did you mean"):
+        KerasRegressor(epoch=3).fit(X, y)
+
+
+def test_bad_validation_split(data):
+    X, y = data
+
+    with pytest.raises(ValueError, match=r"validation_split must be in \[0, 1\)"):
+        KerasRegressor(epochs=1, validation_split=1.5).fit(X, y)
+
+
+def test_single_class(classification_data):
+    X, _ = classification_data
+
+    with pytest.raises(ValueError, match="only one class"):
+        KerasClassifier(epochs=1).fit(X, np.zeros(len(X)))
+
+
+def test_predict_before_fit_is_also_sklearns_error(data):
+    X, _ = data
+
+    with pytest.raises(NotFittedError, match="not fitted yet. Call 'fit'"):
+        KerasRegressor().predict(X)
+    assert issubclass(NotFittedError, SklearnNotFittedError)
+
+
+def test_bad_optimizer_and_loss(data):
+    X, y = data
+
+    with pytest.raises(TypeError, match="optimizer must be a Keras optimizer"):
+        KerasRegressor(optimizer=3, epochs=1).fit(X, y)
+    with pytest.raises(TypeError, match="loss must be a Keras loss name"):
+        KerasRegressor(loss=3, epochs=1).fit(X, y)
