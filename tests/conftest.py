@@ -1,11 +1,8 @@
-import os
+import ratingnet  # noqa: F401  (selects the JAX backend before keras loads)
 
-# Keras picks its backend at import; the tests import keras before ratingnet.
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import keras
+import numpy as np
+import pytest
 
 
 def pytest_addoption(parser):

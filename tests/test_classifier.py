@@ -1,12 +1,12 @@
 import pickle
 
+from ratingnet import KerasClassifier
+
 import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
-
-from ratingnet import KerasClassifier
 
 
 @pytest.fixture(scope="module")

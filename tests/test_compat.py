@@ -1,9 +1,9 @@
+from ratingnet import KerasRegressor
+from ratingnet.compat import Dense, Dropout
+
 import keras
 import numpy as np
 import pytest
-
-from ratingnet import KerasRegressor
-from ratingnet.compat import Dense, Dropout
 
 
 def keras1_recipe():

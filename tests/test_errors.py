@@ -1,12 +1,12 @@
 """Every user-facing message: what was wrong, what was received, what to do."""
 
+from ratingnet import KerasClassifier, KerasRegressor, NotFittedError
+
 import keras
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
-
-from ratingnet import KerasClassifier, KerasRegressor, NotFittedError
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-from sklearn.utils.estimator_checks import parametrize_with_checks
-
 from ratingnet import KerasClassifier, KerasRegressor
 from ratingnet.testing import expected_failed_checks
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 
 @parametrize_with_checks(

@@ -1,14 +1,14 @@
 """Models of standard Keras layers train, and behave as in Keras."""
 
-import keras
-import numpy as np
-import pytest
-from sklearn.base import clone
-
 import ratingnet._engine.loop as loop
 import ratingnet._engine.program as program_cache
 from ratingnet import KerasRegressor
 from ratingnet.exceptions import TrainingInterruptedWarning
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
 
 
 def test_dropout_and_batch_normalization(regression_data):

@@ -1,5 +1,19 @@
 """Tests for ratingnet.metrics: known values, edge cases, errors, scorers."""
 
+from ratingnet.exceptions import RatingnetWarning
+from ratingnet.metrics import (
+    SCORER_NAMES,
+    exact_accuracy,
+    mae,
+    msle,
+    qwk,
+    r2,
+    register_scorers,
+    rmse,
+    spearman,
+    within_one_accuracy,
+)
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,20 +32,6 @@ from sklearn.metrics import (
     r2_score,
 )
 from sklearn.model_selection import GridSearchCV, cross_val_score
-
-from ratingnet.exceptions import RatingnetWarning
-from ratingnet.metrics import (
-    SCORER_NAMES,
-    exact_accuracy,
-    mae,
-    msle,
-    qwk,
-    r2,
-    register_scorers,
-    rmse,
-    spearman,
-    within_one_accuracy,
-)
 
 ALL_METRICS = [
     rmse,

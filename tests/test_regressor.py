@@ -1,6 +1,8 @@
 import pickle
 import warnings
 
+from ratingnet import KerasRegressor
+
 import keras
 import numpy as np
 import pytest
@@ -9,8 +11,6 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-from ratingnet import KerasRegressor
 
 
 @pytest.fixture(scope="module")

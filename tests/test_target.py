@@ -2,16 +2,16 @@
 
 import dataclasses
 
-import numpy as np
-import pandas as pd
-import pytest
-
 from ratingnet.target import (
     MAX_RATING_LEVELS,
     TargetProfile,
     inspect_target,
     is_rating,
 )
+
+import numpy as np
+import pandas as pd
+import pytest
 
 # --- kinds ------------------------------------------------------------------------
 

@@ -114,9 +114,7 @@ class BaseKerasEstimator(BaseEstimator):
         own = set(self._get_param_names())
         extra = {k: v for k, v in params.items() if k not in own and is_extra(k)}
         vars(self).update(extra)
-        return super().set_params(
-            **{k: v for k, v in params.items() if k not in extra}
-        )
+        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
 
     def _extra_params(self):
         """Parameters given beyond ``__init__``'s (routed, old or unknown names).

@@ -3,7 +3,6 @@
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
@@ -37,15 +36,25 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         y = column_or_1d(y, warn=True)
         if reset:
             check_classification_targets(y)
-            self._encoder = LabelEncoder().fit(y)
-            self.classes_ = self._encoder.classes_
+            self.classes_ = np.unique(y)
             self.n_classes_ = len(self.classes_)
             if self.n_classes_ < 2:
                 raise ValueError(
                     f"y has only one class ({self.classes_[0]!r}); a classifier "
                     "needs at least two classes to learn from."
                 )
-        return self._encoder.transform(y).astype(np.float32).reshape(-1, 1)
+        return self._codes(y).astype(np.float32).reshape(-1, 1)
+
+    def _codes(self, y):
+        """Positions of the labels in ``classes_``; unseen labels are an error."""
+        codes = np.searchsorted(self.classes_, y).clip(0, self.n_classes_ - 1)
+        unseen = self.classes_[codes] != y
+        if np.any(unseen):
+            raise ValueError(
+                f"y contains labels not seen in fit: {sorted(set(y[unseen]))[:5]}. "
+                f"The classes are {list(self.classes_)}."
+            )
+        return codes
 
     def _meta(self, target):
         return {

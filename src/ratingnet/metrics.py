@@ -22,12 +22,12 @@ Examples
 import sys
 import warnings
 
+from ratingnet.exceptions import RatingnetWarning
+
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import make_scorer, r2_score
 from sklearn.utils._param_validation import StrOptions
-
-from ratingnet.exceptions import RatingnetWarning
 
 __all__ = [
     "SCORER_NAMES",
