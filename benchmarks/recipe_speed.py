@@ -129,9 +129,8 @@ def main(argv=None):
     peers = [peer for peer in PEERS if peer in args.peers]
     for name in args.tables:
         table = load_table(name)
-        epochs = found.epochs[name] = (
-            chem97_epochs(args) if name == "chem97" else EPOCHS
-        )
+        epochs = chem97_epochs(args) if name == "chem97" else EPOCHS
+        found.epochs[name] = epochs
         report_progress(f"{name}: {table.shape[0]} rows, {epochs} epochs")
         split = train_test_split(table)
         folds = fold_indices(table)

@@ -42,6 +42,7 @@ def test_accuracy_metric_matches_the_output(fitted):
     assert fitted.history_["accuracy"][-1] > 0.8
 
 
+@pytest.mark.filterwarnings("ignore::ratingnet.RatingTargetWarning")
 def test_multiclass_integer_labels(classification_data):
     X, _ = classification_data
     y = np.digitize(X[:, 0], [-0.5, 0.5]) * 10
@@ -54,6 +55,7 @@ def test_multiclass_integer_labels(classification_data):
     assert set(est.predict(X)) <= {0, 10, 20}
 
 
+@pytest.mark.filterwarnings("ignore::ratingnet.RatingTargetWarning")
 def test_logits_and_one_hot_losses(classification_data):
     X, _ = classification_data
     y = np.digitize(X[:, 0], [-0.5, 0.5])

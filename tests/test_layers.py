@@ -30,6 +30,7 @@ def test_dropout_and_batch_normalization(regression_data):
     batch_norm = est.model_.layers[1]
     assert not np.allclose(batch_norm.moving_mean.numpy(), 0.0)
     inference = np.asarray(est.model_(X, training=False))[:, 0]
+    inference = inference * est.target_scale_[0] + est.target_shift_[0]
     np.testing.assert_allclose(est.predict(X), inference, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(est.predict(X), est.predict(X))
     assert est.score(X, y) > 0.5

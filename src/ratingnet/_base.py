@@ -155,10 +155,14 @@ class BaseKerasEstimator(BaseEstimator):
         """
         params = self._settings()
         X, y, sample_weight = check_training_data(self, X, y, sample_weight)
-        target = self._encode_target(y, reset=True)
-        validation = self._validation_rows(params, X, y, X_val, y_val)
+        X, y, sample_weight, X_val, y_val = _split_validation(
+            params["validation_split"], X, y, sample_weight, X_val, y_val
+        )
+        continuing = params["warm_start"] and hasattr(self, "model_")
+        target = self._encode_target(y, reset=not continuing)
+        validation = self._validation_data(X_val, y_val)
 
-        if not (params["warm_start"] and hasattr(self, "model_")):
+        if not continuing:
             self._initialize(params, target)
         elif self._spec is None:
             # Unpickled: the optimizer state was not kept; the weights were.
@@ -228,14 +232,21 @@ class BaseKerasEstimator(BaseEstimator):
         """The encoded target in the form the loss expects."""
         return target
 
+    def _target_affine(self, n_columns):
+        """(shift, scale) mapping the training target back to the user's scale."""
+        return np.zeros(n_columns), np.ones(n_columns)
+
     def _train(self, params, X, target, sample_weight, validation):
         inputs, y, weights, train_rows, val_rows = _stack_validation(
             X, target, sample_weight, validation
         )
+        shift, scale = self._target_affine(y.shape[1])
         data = {
             "inputs": self._model_inputs(inputs),
             "y": self._prepare_target(y),
             "sample_weight": weights,
+            "target_shift": np.asarray(shift, np.float32),
+            "target_scale": np.asarray(scale, np.float32),
         }
         replicas = _engine.make_replicas(
             [train_rows], [val_rows], [self._seed], params["batch_size"]
@@ -280,16 +291,12 @@ class BaseKerasEstimator(BaseEstimator):
     def _default_model(n_features_in_, n_outputs_, **settings):
         return default_model(n_features_in_, n_outputs_, **settings)
 
-    def _validation_rows(self, params, X, y, X_val, y_val):
-        """Validation data as (X_val, target_val), or a count of last rows."""
-        if X_val is not None:
-            X_val = check_features(self, X_val, reset=False)
-            target_val = self._encode_target(np.asarray(y_val), reset=False)
-            return X_val, target_val
-        split = params["validation_split"]
-        if not 0.0 <= split < 1.0:
-            raise ValueError(f"validation_split must be in [0, 1); got {split!r}.")
-        return int(len(X) * split)
+    def _validation_data(self, X_val, y_val):
+        """Validated (X_val, target_val), or None without validation data."""
+        if X_val is None:
+            return None
+        X_val = check_features(self, X_val, reset=False)
+        return X_val, self._encode_target(np.asarray(y_val), reset=False)
 
     # Predict --------------------------------------------------------------
 
@@ -379,16 +386,36 @@ def _pad_rows(rows):
     return np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), axis=0)])
 
 
+def _split_validation(split, X, y, sample_weight, X_val, y_val):
+    """Hold out the last ``split`` of the rows, as Keras does, unless X_val is given."""
+    if X_val is not None or not split:
+        return X, y, sample_weight, X_val, y_val
+    if not 0.0 < split < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1); got {split!r}.")
+
+    n_train = len(X) - int(len(X) * split)
+    if n_train < 1 or n_train == len(X):
+        raise ValueError(
+            f"validation_split={split} leaves {n_train} of {len(X)} rows for "
+            "training; choose a split that keeps rows on both sides."
+        )
+    return (
+        X[:n_train],
+        y[:n_train],
+        sample_weight[:n_train],
+        X[n_train:],
+        y[n_train:],
+    )
+
+
 def _stack_validation(X, target, sample_weight, validation):
     """One table of training and validation rows, and the row indices of each."""
-    if isinstance(validation, tuple):
-        X_val, target_val = validation
-        n = len(X)
-        X = np.concatenate([X, X_val])
-        target = np.concatenate([target, target_val])
-        sample_weight = np.concatenate([sample_weight, np.ones(len(X_val), np.float32)])
-        return [X], target, sample_weight, np.arange(n), np.arange(n, len(X))
+    n = len(X)
+    if validation is None:
+        return [X], target, sample_weight, np.arange(n), np.arange(0)
 
-    n_val = validation
-    n_train = len(X) - n_val
-    return [X], target, sample_weight, np.arange(n_train), np.arange(n_train, len(X))
+    X_val, target_val = validation
+    X = np.concatenate([X, X_val])
+    target = np.concatenate([target, target_val])
+    sample_weight = np.concatenate([sample_weight, np.ones(len(X_val), np.float32)])
+    return [X], target, sample_weight, np.arange(n), np.arange(n, len(X))

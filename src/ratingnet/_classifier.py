@@ -7,6 +7,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseKerasEstimator
+from ._guards import warn_classifier_on_ratings
 
 
 class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
@@ -36,6 +37,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         y = column_or_1d(y, warn=True)
         if reset:
             check_classification_targets(y)
+            warn_classifier_on_ratings(y)
             self.classes_ = np.unique(y)
             self.n_classes_ = len(self.classes_)
             if self.n_classes_ < 2:

@@ -4,39 +4,120 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import BaseKerasEstimator
+from ._compile import compiled_setting
+from ._guards import (
+    check_regression_metrics,
+    check_regression_model,
+    check_sigmoid_range,
+)
+from ._scaling import check_scaling, check_target_range, fit_scaling, snap
 
 
 class KerasRegressor(RegressorMixin, BaseKerasEstimator):
-    """Keras model as a scikit-learn regressor; ``score`` is R².
+    """Keras model as a scikit-learn regressor, aware of rating targets.
 
-    The parameters are those of ``BaseKerasEstimator``; the default loss is
-    ``"mse"`` and the default network ends in ``Dense(n_outputs_)``.
+    Takes the parameters of ``BaseKerasEstimator`` (the default loss is
+    ``"mse"``; the default network ends in ``Dense(n_outputs_)``) and these:
+
+    Parameters
+    ----------
+    target_scaling : {"standard", "minmax"} or None, default="standard"
+        How y is scaled for training; predictions are mapped back. "standard"
+        trains on mean 0 and standard deviation 1, "minmax" maps
+        ``target_range`` (or the training range) onto [0, 1], as a sigmoid
+        output needs. With scaling, the ``loss`` in ``history_`` is on the
+        training scale; metrics are on y's own scale.
+    target_range : (float, float), "auto" or None, default=None
+        Clip predictions to this range; "auto" uses the training range.
+    round_predictions : bool, default=False
+        Snap predictions to the nearest level seen in training, for targets
+        that only take whole levels (ratings).
+
+    Attributes
+    ----------
+    target_shift_, target_scale_ : ndarray of shape (n_outputs_,)
+        The training target is ``(y - target_shift_) / target_scale_``.
+    target_range_ : tuple of float or None
+        The range predictions are clipped to.
+    levels_ : ndarray
+        The distinct target values of training (single-output targets).
 
     Examples
     --------
     >>> import numpy as np
     >>> from ratingnet import KerasRegressor
     >>> X = np.random.default_rng(0).normal(size=(64, 3))
-    >>> y = X @ [1.0, -2.0, 0.5]
-    >>> est = KerasRegressor(epochs=20, random_state=0).fit(X, y)
-    >>> est.predict(X[:2]).shape
-    (2,)
+    >>> y = np.clip(np.round(3 + X @ [1.0, -0.5, 0.5]), 1, 5)
+    >>> est = KerasRegressor(epochs=20, target_range="auto", random_state=0)
+    >>> est.fit(X, y).predict(X[:3]).round(1).tolist()  # doctest: +SKIP
+    [3.1, 2.2, 4.0]
     """
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        loss=None,
+        optimizer=None,
+        metrics=None,
+        epochs=100,
+        batch_size=32,
+        shuffle=True,
+        validation_split=0.0,
+        verbose=0,
+        random_state=None,
+        warm_start=False,
+        target_scaling="standard",
+        target_range=None,
+        round_predictions=False,
+        **kwargs,
+    ):
+        super().__init__(
+            model,
+            loss=loss,
+            optimizer=optimizer,
+            metrics=metrics,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            validation_split=validation_split,
+            verbose=verbose,
+            random_state=random_state,
+            warm_start=warm_start,
+            **kwargs,
+        )
+        self.target_scaling = target_scaling
+        self.target_range = target_range
+        self.round_predictions = round_predictions
 
     def _default_loss(self):
         return "mse"
 
     def _encode_target(self, y, *, reset):
-        y = np.asarray(y, dtype=np.float32)
-        if reset:
-            self._target_ndim = y.ndim
-            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        y = np.asarray(y, dtype=np.float64)
         if not np.all(np.isfinite(y)):
             raise ValueError(
                 "y contains NaN or infinity; remove those rows or fill the "
                 "target before fitting."
             )
-        return y.reshape(len(y), -1)
+        if reset:
+            self._target_ndim = y.ndim
+        y = y.reshape(len(y), -1)
+        if reset:
+            self._learn_target(y)
+        return ((y - self.target_shift_) / self.target_scale_).astype(np.float32)
+
+    def _learn_target(self, y):
+        check_scaling(self.target_scaling)
+        given_range = check_target_range(self.target_range)
+        self.n_outputs_ = y.shape[1]
+
+        auto = (float(y.min()), float(y.max()))
+        self.target_range_ = auto if given_range == "auto" else given_range
+        self.target_shift_, self.target_scale_ = fit_scaling(
+            y, self.target_scaling, self.target_range_
+        )
+        self.levels_ = np.unique(y) if y.shape[1] == 1 else None
 
     def _check_model(self, model, target):
         units = model.output_shape[-1]
@@ -46,6 +127,27 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
                 f"{target.shape[1]} column(s). For a regressor, end the model "
                 f"with Dense({target.shape[1]}) and a linear activation."
             )
+        check_regression_model(model, self._loss_name(model), target.shape[1])
+        check_sigmoid_range(model, self._user_scale(target), self.target_scaling)
+
+    def _training_spec(self, params):
+        spec = super()._training_spec(params)
+        check_regression_metrics(params["metrics"])
+        check_regression_metrics(spec.metric_names)
+        return spec
+
+    def _loss_name(self, model):
+        loss = self.loss or compiled_setting(model, "loss") or "mse"
+        if isinstance(loss, str):
+            return loss
+        return getattr(loss, "name", getattr(loss, "__name__", type(loss).__name__))
+
+    def _user_scale(self, target):
+        return target * self.target_scale_ + self.target_shift_
+
+    def _target_affine(self, n_columns):
+        del n_columns
+        return self.target_shift_, self.target_scale_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -53,6 +155,14 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         return tags
 
     def predict(self, X):
-        """Predicted values for X, shape (n_samples,) or (n_samples, n_outputs)."""
-        outputs = self._forward(X)
+        """Predicted values for X, shape (n_samples,) or (n_samples, n_outputs).
+
+        Mapped back to y's scale, clipped to ``target_range_`` and, with
+        ``round_predictions``, snapped to the training levels.
+        """
+        outputs = self._user_scale(self._forward(X))
+        if self.target_range_ is not None:
+            outputs = np.clip(outputs, *self.target_range_)
+        if self.round_predictions and self.levels_ is not None:
+            outputs = snap(outputs, self.levels_)
         return outputs[:, 0] if self._target_ndim == 1 else outputs

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..exceptions import TrainingInterruptedWarning
 from .program import chunk_program, initial_state
+from .replicas import bucket
 
 # About this many training steps run between two returns to Python.
 _STEPS_PER_CHUNK = 50_000
@@ -42,7 +43,9 @@ def train(spec, settings, data, replicas, *, state=None, on_epochs=None):
     spec : TrainingSpec
     settings : Settings
     data : dict
-        ``inputs`` (list of arrays), ``y`` and ``sample_weight``, all rows.
+        ``inputs`` (list of arrays), ``y`` and ``sample_weight``, all rows;
+        ``target_shift`` and ``target_scale`` map y and the model's outputs
+        back to the target's own scale for metrics.
     replicas : Replicas
     state : dict, optional
         A state from an earlier ``train`` to continue from (warm start).
@@ -54,7 +57,7 @@ def train(spec, settings, data, replicas, *, state=None, on_epochs=None):
         state = initial_state(spec, settings, replicas)
     chunk = _epochs_per_chunk(settings, replicas)
     program = chunk_program(spec, settings, chunk, replicas.n_replicas == 1)
-    device_data = jax.tree_util.tree_map(jnp.asarray, data)
+    device_data = _device_data(data)
     device_replicas = _device_replicas(replicas)
 
     names = _log_names(spec)
@@ -86,6 +89,30 @@ def _epochs_per_chunk(settings, replicas):
     steps = max(steps_per_epoch * replicas.n_replicas, 1)
     n_chunks = math.ceil(settings.epochs * steps / _STEPS_PER_CHUNK)
     return max(1, math.ceil(settings.epochs / n_chunks))
+
+
+def _device_data(data):
+    """The table on the device, its rows padded to a bucket.
+
+    Tables whose sizes differ by a few rows then share one compiled program;
+    no index points into the padding.
+    """
+    n_rows = len(data["y"])
+    padded_rows = bucket(n_rows)
+
+    def pad(array):
+        array = np.asarray(array)
+        if array.ndim == 0 or len(array) != n_rows:
+            return jnp.asarray(array)
+        padding = [(0, padded_rows - n_rows)] + [(0, 0)] * (array.ndim - 1)
+        return jnp.asarray(np.pad(array, padding))
+
+    return {
+        "inputs": [pad(x) for x in data["inputs"]],
+        "y": pad(data["y"]),
+        "sample_weight": pad(data["sample_weight"]),
+        **{k: jnp.asarray(v) for k, v in data.items() if k.startswith("target_")},
+    }
 
 
 def _device_replicas(replicas):

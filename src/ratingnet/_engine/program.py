@@ -169,7 +169,7 @@ def _train_step(spec, data, carry, batch):
             "non_trainable": non_trainable,
             "optimizer": optimizer,
         }
-        totals = _accumulate(spec, totals, loss, count, y_true, y_pred, weights)
+        totals = _accumulate(spec, data, totals, loss, count, y_true, y_pred, weights)
         return updated, totals
 
     # A batch that is all padding leaves everything as it was.
@@ -187,7 +187,10 @@ def _zero_totals(spec):
     }
 
 
-def _accumulate(spec, totals, loss, count, y_true, y_pred, weights):
+def _accumulate(spec, data, totals, loss, count, y_true, y_pred, weights):
+    # Metrics see the target on its own scale, the loss the training scale.
+    y_true = y_true * data["target_scale"] + data["target_shift"]
+    y_pred = y_pred * data["target_scale"] + data["target_shift"]
     metrics = [
         metric.stateless_update_state(variables, y_true, y_pred, sample_weight=weights)
         for metric, variables in zip(spec.metrics, totals["metrics"], strict=True)
@@ -221,7 +224,9 @@ def _evaluate(spec, data, replica, model_state):
     )
     count = jnp.sum(mask)
     loss = jnp.sum(spec.loss(y_true, y_pred) * weights) / jnp.maximum(count, 1.0)
-    totals = _accumulate(spec, _zero_totals(spec), loss, count, y_true, y_pred, weights)
+    totals = _accumulate(
+        spec, data, _zero_totals(spec), loss, count, y_true, y_pred, weights
+    )
     return _finish_totals(spec, totals)
 
 

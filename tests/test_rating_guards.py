@@ -1,0 +1,153 @@
+"""The classic mistakes on rating targets are stopped, and scaling helps."""
+
+from ratingnet import KerasClassifier, KerasRegressor, RatingTargetWarning
+
+import keras
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def ratings():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(150, 4)).astype(np.float32)
+    score = 3 + X @ np.array([1.0, -0.7, 0.4, 0.0]) + 0.3 * rng.normal(size=150)
+    return X, np.clip(np.round(score), 1, 5)
+
+
+def dense_head(units, activation):
+    def build(n_features_in_):
+        return keras.Sequential(
+            [
+                keras.Input((n_features_in_,)),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dense(units, activation=activation),
+            ]
+        )
+
+    return build
+
+
+def test_classifier_on_ratings_warns_with_the_one_line_fix(ratings):
+    X, y = ratings
+
+    with pytest.warns(RatingTargetWarning, match="KerasOrdinalRegressor") as record:
+        KerasClassifier(epochs=1).fit(X, y)
+
+    message = str(record[0].message)
+    assert "looks like a rating (ordered levels 1.0, 2.0, 3.0, 4.0, 5.0)" in message
+    assert "KerasRegressor(...)" in message
+
+
+def test_classifier_on_names_does_not_warn(ratings, recwarn):
+    X, y = ratings
+
+    KerasClassifier(epochs=1).fit(X, np.where(y > 3, "yes", "no"))
+
+    assert not [w for w in recwarn if w.category is RatingTargetWarning]
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "sparse_categorical_accuracy"])
+def test_classification_metric_on_a_regressor_is_an_error(ratings, metric):
+    X, y = ratings
+
+    with pytest.raises(ValueError, match="classification metric"):
+        KerasRegressor(metrics=[metric], epochs=1).fit(X, y)
+
+
+def test_compiled_accuracy_is_also_caught(ratings):
+    X, y = ratings
+
+    def build(n_features_in_):
+        model = dense_head(1, "linear")(n_features_in_)
+        model.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
+        return model
+
+    with pytest.raises(ValueError, match="'accuracy', a classification metric"):
+        KerasRegressor(build, epochs=1).fit(X, y)
+
+
+def test_softmax_head_on_a_regressor_is_an_error(ratings):
+    X, y = ratings
+
+    with pytest.raises(ValueError, match="ends in a softmax"):
+        KerasRegressor(dense_head(1, "softmax"), epochs=1).fit(X, y)
+
+
+def test_many_output_units_for_one_target_is_an_error(ratings):
+    X, y = ratings
+
+    with pytest.raises(ValueError, match="5 units, but the target has 1 column"):
+        KerasRegressor(dense_head(5, "linear"), epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize("loss", ["binary_crossentropy", "hinge"])
+def test_classification_loss_on_a_regressor_is_an_error(ratings, loss):
+    X, y = ratings
+
+    with pytest.raises(ValueError, match="is a classification loss"):
+        KerasRegressor(loss=loss, epochs=1).fit(X, y)
+
+
+def test_sigmoid_output_needs_minmax_scaling(ratings):
+    X, y = ratings
+    est = KerasRegressor(dense_head(1, "sigmoid"), epochs=30, random_state=0)
+
+    with pytest.raises(ValueError, match=r"ranges over \[1, 5\]. Set target_scal"):
+        est.fit(X, y)
+
+    prediction = est.set_params(target_scaling="minmax").fit(X, y).predict(X)
+    assert prediction.min() >= 1.0 and prediction.max() <= 5.0
+
+
+def test_target_range_clips_and_rounding_snaps(ratings):
+    X, y = ratings
+    far = X * 10
+
+    clipped = KerasRegressor(epochs=5, target_range="auto", random_state=0)
+    rounded = KerasRegressor(epochs=5, round_predictions=True, random_state=0)
+
+    assert clipped.fit(X, y).target_range_ == (1.0, 5.0)
+    assert clipped.predict(far).min() >= 1.0 and clipped.predict(far).max() <= 5.0
+    assert set(rounded.fit(X, y).predict(X)) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+
+
+def test_target_range_low_above_high_is_an_error(ratings):
+    X, y = ratings
+
+    with pytest.raises(ValueError, match="has low >= high; give the lowest"):
+        KerasRegressor(target_range=(5, 1), epochs=1).fit(X, y)
+
+
+def test_standard_scaling_is_learned_and_metrics_stay_on_the_scale(ratings):
+    X, y = ratings
+
+    est = KerasRegressor(epochs=40, metrics=["mae"], random_state=0).fit(X, y)
+    plain = KerasRegressor(
+        epochs=40, metrics=["mae"], target_scaling=None, random_state=0
+    ).fit(X, y)
+
+    assert est.target_shift_[0] == pytest.approx(y.mean())
+    assert est.target_scale_[0] == pytest.approx(y.std())
+    mae = np.mean(np.abs(est.predict(X) - y))
+    assert est.history_["mae"][-1] == pytest.approx(mae, rel=0.2)
+    assert est.history_["mae"][-1] < plain.history_["mae"][-1]
+
+
+def test_scaling_on_a_wide_scale_reaches_a_lower_error():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5)).astype(np.float32)
+    y = np.clip(np.round(50 + 20 * X[:, 0] - 10 * X[:, 1]), 0, 100)
+
+    def rmse(scaling):
+        est = KerasRegressor(epochs=20, target_scaling=scaling, random_state=0)
+        return np.sqrt(np.mean((est.fit(X, y).predict(X) - y) ** 2))
+
+    assert rmse("standard") < 0.5 * rmse(None)
+
+
+def test_bad_target_scaling_is_an_error(ratings):
+    X, y = ratings
+
+    with pytest.raises(ValueError, match="target_scaling must be one of"):
+        KerasRegressor(target_scaling="log", epochs=1).fit(X, y)
