@@ -15,6 +15,7 @@ import numpy as np
 from ..exceptions import TrainingInterruptedWarning
 from .program import chunk_program, initial_state
 from .replicas import bucket
+from .spec import TrainingSpec
 
 # About this many training steps run between two returns to Python.
 _STEPS_PER_CHUNK = 50_000
@@ -35,17 +36,20 @@ class Result:
     interrupted: bool = False
 
 
-def train(spec, settings, data, replicas, *, state=None, on_epochs=None):
+def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
     """Train every replica for ``settings.epochs`` epochs (or until stopped).
 
     Parameters
     ----------
-    spec : TrainingSpec
+    specs : TrainingSpec or list of TrainingSpec
+        One spec, or one per replica (of one structure, each with its own
+        initial weights); the first one's program trains them all.
     settings : Settings
-    data : dict
-        ``inputs`` (list of arrays), ``y`` and ``sample_weight``, all rows;
-        ``target_shift`` and ``target_scale`` map y and the model's outputs
-        back to the target's own scale for metrics.
+    data : dict or list of dict
+        One table, or one per group: ``inputs`` (list of arrays), ``y`` and
+        ``sample_weight``, all rows; ``target_shift`` and ``target_scale``
+        map y and the model's outputs back to the target's own scale for
+        metrics.
     replicas : Replicas
     state : dict, optional
         A state from an earlier ``train`` to continue from (warm start).
@@ -53,8 +57,9 @@ def train(spec, settings, data, replicas, *, state=None, on_epochs=None):
         Called after each chunk as ``on_epochs(first_epoch, logs)`` with the
         logs of the chunk's epochs, a dict of arrays (replicas, epochs).
     """
+    spec = specs if isinstance(specs, TrainingSpec) else specs[0]
     if state is None:
-        state = initial_state(spec, settings, replicas)
+        state = initial_state(specs, settings, replicas)
     chunk = _epochs_per_chunk(settings, replicas)
     program = chunk_program(spec, settings, chunk, replicas.n_replicas == 1)
     device_data = _device_data(data)
@@ -91,28 +96,35 @@ def _epochs_per_chunk(settings, replicas):
     return max(1, math.ceil(settings.epochs / n_chunks))
 
 
-def _device_data(data):
-    """The table on the device, its rows padded to a bucket.
+def _device_data(tables):
+    """The tables on the device, stacked on a group axis, rows padded to a bucket.
 
     Tables whose sizes differ by a few rows then share one compiled program;
     no index points into the padding.
     """
-    n_rows = len(data["y"])
-    padded_rows = bucket(n_rows)
+    if isinstance(tables, dict):
+        tables = [tables]
+    n_rows = bucket(max(len(table["y"]) for table in tables))
 
-    def pad(array):
-        array = np.asarray(array)
-        if array.ndim == 0 or len(array) != n_rows:
-            return jnp.asarray(array)
-        padding = [(0, padded_rows - n_rows)] + [(0, 0)] * (array.ndim - 1)
-        return jnp.asarray(np.pad(array, padding))
+    def stack(arrays):
+        return jnp.asarray(np.stack([_pad_rows(a, n_rows) for a in arrays]))
 
     return {
-        "inputs": [pad(x) for x in data["inputs"]],
-        "y": pad(data["y"]),
-        "sample_weight": pad(data["sample_weight"]),
-        **{k: jnp.asarray(v) for k, v in data.items() if k.startswith("target_")},
+        "inputs": [
+            stack(columns)
+            for columns in zip(*(t["inputs"] for t in tables), strict=True)
+        ],
+        "y": stack([t["y"] for t in tables]),
+        "sample_weight": stack([t["sample_weight"] for t in tables]),
+        "target_shift": jnp.asarray(np.stack([t["target_shift"] for t in tables])),
+        "target_scale": jnp.asarray(np.stack([t["target_scale"] for t in tables])),
     }
+
+
+def _pad_rows(array, n_rows):
+    array = np.asarray(array)
+    padding = [(0, n_rows - len(array))] + [(0, 0)] * (array.ndim - 1)
+    return np.pad(array, padding)
 
 
 def _device_replicas(replicas):
@@ -121,6 +133,7 @@ def _device_replicas(replicas):
         "train_count": jnp.asarray(replicas.train_count),
         "val": jnp.asarray(replicas.val),
         "val_mask": jnp.asarray(replicas.val_mask),
+        "group": jnp.asarray(replicas.groups),
     }
 
 

@@ -13,6 +13,8 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
+from .spec import TrainingSpec
+
 _PROGRAMS = OrderedDict()
 _MAX_PROGRAMS = 64
 
@@ -112,7 +114,7 @@ def _epoch(spec, settings, state, data, replica):
     key, shuffle_key = jax.random.split(state["key"])
     batches, masks = _batches(settings, replica, shuffle_key)
 
-    step = partial(_train_step, spec, data)
+    step = partial(_train_step, spec, _group_data(data, replica))
     carry = (state["model"], _zero_totals(spec))
     (model_state, totals), _ = jax.lax.scan(step, carry, (batches, masks))
 
@@ -141,9 +143,8 @@ def _batches(settings, replica, key):
 def _train_step(spec, data, carry, batch):
     model_state, totals = carry
     rows, mask = batch
-    inputs = [x[rows] for x in data["inputs"]]
-    y_true = data["y"][rows]
-    weights = data["sample_weight"][rows] * mask
+    inputs, y_true, weights = _gather(data, rows)
+    weights = weights * mask
     count = jnp.sum(mask)
 
     def objective(trainable):
@@ -177,6 +178,22 @@ def _train_step(spec, data, carry, batch):
     return jax.lax.cond(count > 0, update, skip, totals), None
 
 
+def _group_data(data, replica):
+    """This replica's view of the data: tables stay whole, rows are gathered later.
+
+    Data arrays have a leading group axis (one table per group, such as the
+    preprocessed training table of one fold); a replica reads its group's.
+    """
+    return dict(data, group=replica["group"])
+
+
+def _gather(data, rows):
+    """Inputs, targets and sample weights of ``rows`` of the replica's table."""
+    group = data["group"]
+    inputs = [x[group, rows] for x in data["inputs"]]
+    return inputs, data["y"][group, rows], data["sample_weight"][group, rows]
+
+
 def _zero_totals(spec):
     return {
         "loss": jnp.zeros(2, dtype=jnp.float32),
@@ -189,8 +206,10 @@ def _zero_totals(spec):
 
 def _accumulate(spec, data, totals, loss, count, y_true, y_pred, weights):
     # Metrics see the target on its own scale, the loss the training scale.
-    y_true = y_true * data["target_scale"] + data["target_shift"]
-    y_pred = y_pred * data["target_scale"] + data["target_shift"]
+    scale = data["target_scale"][data["group"]]
+    shift = data["target_shift"][data["group"]]
+    y_true = y_true * scale + shift
+    y_pred = y_pred * scale + shift
     metrics = [
         metric.stateless_update_state(variables, y_true, y_pred, sample_weight=weights)
         for metric, variables in zip(spec.metrics, totals["metrics"], strict=True)
@@ -213,9 +232,9 @@ def _evaluate(spec, data, replica, model_state):
         return jnp.full((n_values,), jnp.nan, dtype=jnp.float32)
 
     rows, mask = replica["val"], replica["val_mask"]
-    inputs = [x[rows] for x in data["inputs"]]
-    y_true = data["y"][rows]
-    weights = data["sample_weight"][rows] * mask
+    data = _group_data(data, replica)
+    inputs, y_true, weights = _gather(data, rows)
+    weights = weights * mask
     y_pred, _ = spec.model.stateless_call(
         model_state["trainable"],
         model_state["non_trainable"],
@@ -260,16 +279,20 @@ def _select(condition, if_true, if_false):
     )
 
 
-def initial_state(spec, settings, replicas):
-    """Stack one training state per replica: the same weights, its own seed."""
+def initial_state(specs, settings, replicas):
+    """Stack one training state per replica: its spec's weights, its own seed.
+
+    ``specs`` has one spec per replica (all of one structure), or is a single
+    spec whose weights every replica starts from.
+    """
     n = replicas.n_replicas
     seeds = jnp.asarray(replicas.seeds)
+    if isinstance(specs, TrainingSpec):
+        specs = [specs] * n
 
-    def stack(value):
-        return jnp.broadcast_to(jnp.asarray(value), (n, *jnp.shape(value)))
-
-    model = jax.tree_util.tree_map(stack, spec.initial_state())
-    model["non_trainable"] = _seed_dropout(spec, model["non_trainable"], seeds)
+    states = [spec.initial_state() for spec in specs]
+    model = jax.tree_util.tree_map(lambda *values: jnp.stack(values), *states)
+    model["non_trainable"] = _seed_dropout(specs[0], model["non_trainable"], seeds)
     state = {
         "model": model,
         "key": jax.vmap(jax.random.PRNGKey)(seeds),

@@ -26,6 +26,7 @@ class Replicas:
     val: np.ndarray
     val_mask: np.ndarray
     seeds: np.ndarray
+    groups: np.ndarray
 
     @property
     def n_replicas(self):
@@ -36,13 +37,15 @@ class Replicas:
         return self.val.shape[1] > 0
 
 
-def make_replicas(train_rows, val_rows, seeds, batch_size):
+def make_replicas(train_rows, val_rows, seeds, batch_size, groups=None):
     """Pad each replica's row lists into one ``Replicas``.
 
     Parameters
     ----------
     train_rows, val_rows : list of 1-D integer arrays, one per replica
     seeds : list of int, one per replica (data shuffling and dropout)
+    groups : list of int, optional
+        The table (data group) each replica's rows index; all 0 by default.
     batch_size : int
         The training length is rounded up to whole batches, and then to a
         bucket, so that folds whose sizes differ slightly share a program.
@@ -59,6 +62,9 @@ def make_replicas(train_rows, val_rows, seeds, batch_size):
         val=val,
         val_mask=val_mask,
         seeds=np.asarray(seeds, dtype=np.uint32),
+        groups=np.asarray(
+            groups if groups is not None else [0] * len(seeds), dtype=np.int32
+        ),
     )
 
 
