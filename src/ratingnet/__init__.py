@@ -9,10 +9,14 @@ from ._backend import enable_compilation_cache, ensure_jax_backend
 ensure_jax_backend()
 enable_compilation_cache()
 
-from . import datasets  # noqa: E402
+from . import datasets, metrics  # noqa: E402
 from ._classifier import KerasClassifier  # noqa: E402
+from ._cross_validation import cross_validate  # noqa: E402
 from ._regressor import KerasRegressor  # noqa: E402
 from .exceptions import NotFittedError, RatingTargetWarning  # noqa: E402
+from .target import inspect_target  # noqa: E402
+
+metrics.register_scorers()
 
 __version__ = "0.1.0"
 
@@ -21,5 +25,8 @@ __all__ = [
     "KerasRegressor",
     "NotFittedError",
     "RatingTargetWarning",
+    "cross_validate",
     "datasets",
+    "inspect_target",
+    "metrics",
 ]

@@ -1,5 +1,7 @@
 """The shared base of ratingnet's scikit-learn estimators around Keras models."""
 
+from dataclasses import dataclass
+
 import jax
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -17,6 +19,32 @@ from ._validation import check_features, check_training_data
 from .exceptions import NotFittedError
 
 _PREDICT_BATCH = 4096
+
+
+@dataclass
+class FitPlan:
+    """One fit, decided but not yet trained: what the engine needs to run it.
+
+    Several plans of one structure (the folds of a cross-validation) train
+    together as replicas of one program.
+    """
+
+    specs: list
+    settings: _engine.Settings
+    data: dict
+    train_rows: list
+    val_rows: list
+    seeds: list
+    verbose: int = 0
+
+    def replicas(self, groups=None):
+        return _engine.make_replicas(
+            self.train_rows,
+            self.val_rows,
+            self.seeds,
+            self.settings.batch_size,
+            groups=groups,
+        )
 
 
 class BaseKerasEstimator(BaseEstimator):
@@ -153,6 +181,20 @@ class BaseKerasEstimator(BaseEstimator):
         -------
         self
         """
+        plan = self._plan_fit(X, y, sample_weight, X_val, y_val)
+        result = _engine.train(
+            plan.specs,
+            plan.settings,
+            plan.data,
+            plan.replicas(),
+            state=self._state,
+            on_epochs=reporter(plan.verbose, plan.settings.epochs),
+        )
+        self._keep(result)
+        return self
+
+    def _plan_fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+        """Everything a fit decides before training: data, model and settings."""
         params = self._settings()
         X, y, sample_weight = check_training_data(self, X, y, sample_weight)
         X, y, sample_weight, X_val, y_val = _split_validation(
@@ -167,7 +209,7 @@ class BaseKerasEstimator(BaseEstimator):
         elif self._spec is None:
             # Unpickled: the optimizer state was not kept; the weights were.
             self._spec = self._training_spec(params)
-        return self._train(params, X, target, sample_weight, validation)
+        return self._plan(params, X, target, sample_weight, validation)
 
     def _initialize(self, params, target):
         """Build the model, loss, optimizer and metrics of a fresh fit."""
@@ -236,7 +278,7 @@ class BaseKerasEstimator(BaseEstimator):
         """(shift, scale) mapping the training target back to the user's scale."""
         return np.zeros(n_columns), np.ones(n_columns)
 
-    def _train(self, params, X, target, sample_weight, validation):
+    def _plan(self, params, X, target, sample_weight, validation):
         inputs, y, weights, train_rows, val_rows = _stack_validation(
             X, target, sample_weight, validation
         )
@@ -248,33 +290,34 @@ class BaseKerasEstimator(BaseEstimator):
             "target_shift": np.asarray(shift, np.float32),
             "target_scale": np.asarray(scale, np.float32),
         }
-        replicas = _engine.make_replicas(
-            [train_rows], [val_rows], [self._seed], params["batch_size"]
-        )
         settings = _engine.Settings(
             epochs=params["epochs"],
             batch_size=params["batch_size"],
             shuffle=bool(params["shuffle"]),
         )
-        result = _engine.train(
-            self._spec,
-            settings,
-            data,
-            replicas,
-            state=self._state,
-            on_epochs=reporter(params["verbose"], params["epochs"]),
+        return FitPlan(
+            specs=[self._spec],
+            settings=settings,
+            data=data,
+            train_rows=[train_rows],
+            val_rows=[val_rows],
+            seeds=[self._seed],
+            verbose=params["verbose"],
         )
-        self._keep(result)
-        return self
 
     def _keep(self, result):
-        """Store the trained weights in ``model_`` and extend ``history_``."""
+        """Store the trained weights in ``model_`` and extend ``history_``.
+
+        With several replicas (an ensemble), ``model_`` holds the first and
+        the history is the members' mean.
+        """
         self._state = result.state
         self._spec.assign(_first_replica(result.state["model"]))
         for name, values in result.history.items():
             if name.startswith("val_") and np.all(np.isnan(values)):
                 continue
-            self.history_.setdefault(name, []).extend(values[0].tolist())
+            mean = np.nanmean(values, axis=0) if len(values) > 1 else values[0]
+            self.history_.setdefault(name, []).extend(mean.tolist())
         self._predict_program = _engine.predict_program(self._spec.key, self.model_)
 
     def _seeds(self, random_state):

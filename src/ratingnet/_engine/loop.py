@@ -35,6 +35,15 @@ class Result:
     epochs_run: int
     interrupted: bool = False
 
+    def select(self, replicas):
+        """The result of some replicas only (a slice or index array)."""
+        return Result(
+            state=jax.tree_util.tree_map(lambda a: a[replicas], self.state),
+            history={name: v[replicas] for name, v in self.history.items()},
+            epochs_run=self.epochs_run,
+            interrupted=self.interrupted,
+        )
+
 
 def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
     """Train every replica for ``settings.epochs`` epochs (or until stopped).

@@ -1,0 +1,211 @@
+"""Cross-validation whose folds train together, as replicas of one compiled program.
+
+scikit-learn's ``cross_validate`` fits one fold after another. Here each
+fold is cloned and prepared as scikit-learn would (its preprocessing fitted
+on its training rows, its model built with the same seed), and then the
+folds' trainings run side by side in one vmapped program. Estimators that
+cannot train this way go to scikit-learn's ``cross_validate``.
+"""
+
+import time
+
+import numpy as np
+from sklearn import model_selection
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.pipeline import Pipeline
+from sklearn.utils import indexable
+from sklearn.utils._indexing import _safe_indexing
+
+from . import _engine
+from ._base import BaseKerasEstimator
+from ._progress import reporter
+
+
+def cross_validate(
+    estimator,
+    X,
+    y,
+    *,
+    groups=None,
+    scoring=None,
+    cv=5,
+    return_train_score=False,
+    return_estimator=False,
+    return_indices=False,
+):
+    """Evaluate by cross-validation, training all folds in one compiled program.
+
+    Takes and returns what ``sklearn.model_selection.cross_validate`` does;
+    with the same folds and seeds the scores agree (within float tolerance).
+    The folds train together when ``estimator`` is a ratingnet estimator, or
+    a Pipeline ending in one, and the folds' models share one structure;
+    otherwise this calls scikit-learn's ``cross_validate``.
+
+    Parameters
+    ----------
+    estimator : estimator
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    groups : array-like, default=None
+        Group labels for group-aware splitters.
+    scoring : str, callable, list, dict or None, default=None
+        As in scikit-learn; ratingnet's names ("qwk", "rmse", ...) work too.
+    cv : int, splitter or iterable, default=5
+    return_train_score, return_estimator, return_indices : bool, default=False
+
+    Returns
+    -------
+    dict
+        ``fit_time``, ``score_time``, ``test_<name>`` (``test_score`` for a
+        single scorer) and, when asked, ``train_<name>``, ``estimator`` and
+        ``indices``. ``fit_time`` is each fold's own preparation plus an
+        equal share of the joint training time.
+
+    Examples
+    --------
+    >>> from ratingnet import KerasRegressor, cross_validate
+    >>> from ratingnet.datasets import load_wine
+    >>> X, y = load_wine(return_X_y=True)
+    >>> scores = cross_validate(KerasRegressor(epochs=5), X, y, cv=3)
+    >>> sorted(scores)
+    ['fit_time', 'score_time', 'test_score']
+    """
+    X, y, groups = indexable(X, y, groups)
+    splitter = check_cv(cv, y, classifier=is_classifier(estimator))
+    folds = list(splitter.split(X, y, groups))
+    kwargs = dict(
+        scoring=scoring,
+        return_train_score=return_train_score,
+        return_estimator=return_estimator,
+        return_indices=return_indices,
+    )
+    if not _trains_as_replicas(estimator):
+        return model_selection.cross_validate(estimator, X, y, cv=folds, **kwargs)
+
+    fitted, fit_times = _fit_folds(estimator, X, y, folds)
+    if fitted is None:
+        return model_selection.cross_validate(estimator, X, y, cv=folds, **kwargs)
+    return _score_folds(fitted, fit_times, X, y, folds, **kwargs)
+
+
+def _trains_as_replicas(estimator):
+    final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    return isinstance(final, BaseKerasEstimator) and not final.warm_start
+
+
+def _fit_folds(estimator, X, y, folds):
+    """Fit every fold's clone together; (None, None) when their plans differ."""
+    start = time.perf_counter()
+    prepared = [_prepare_fold(estimator, X, y, train) for train, _ in folds]
+    preparation = (time.perf_counter() - start) / len(folds)
+    if not _compatible([plan for _, _, plan in prepared]):
+        return None, None
+
+    start = time.perf_counter()
+    plans = [plan for _, _, plan in prepared]
+    result = _train_together(plans)
+    training = (time.perf_counter() - start) / len(folds)
+
+    offset = 0
+    for _, final, plan in prepared:
+        members = slice(offset, offset + len(plan.seeds))
+        final._keep(result.select(members))
+        offset = members.stop
+    fitted = [fold_estimator for fold_estimator, _, _ in prepared]
+    return fitted, [preparation + training] * len(folds)
+
+
+def _prepare_fold(estimator, X, y, train):
+    """Clone the estimator, fit its preprocessing and plan its final fit."""
+    fold_estimator = clone(estimator)
+    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+    if isinstance(fold_estimator, Pipeline):
+        X_train = fold_estimator[:-1].fit_transform(X_train, y_train)
+        final = fold_estimator[-1]
+    else:
+        final = fold_estimator
+    return fold_estimator, final, final._plan_fit(X_train, y_train)
+
+
+def _compatible(plans):
+    first = plans[0]
+    return all(
+        plan.specs[0].key == first.specs[0].key
+        and plan.settings == first.settings
+        and _input_shapes(plan) == _input_shapes(first)
+        for plan in plans
+    )
+
+
+def _input_shapes(plan):
+    return [x.shape[1:] for x in plan.data["inputs"]] + [plan.data["y"].shape[1:]]
+
+
+def _train_together(plans):
+    """One engine run over all plans' replicas, each plan's table a group."""
+    groups = [i for i, plan in enumerate(plans) for _ in plan.seeds]
+    replicas = _engine.make_replicas(
+        [rows for plan in plans for rows in plan.train_rows],
+        [rows for plan in plans for rows in plan.val_rows],
+        [seed for plan in plans for seed in plan.seeds],
+        plans[0].settings.batch_size,
+        groups=groups,
+    )
+    return _engine.train(
+        [spec for plan in plans for spec in plan.specs],
+        plans[0].settings,
+        [plan.data for plan in plans],
+        replicas,
+        on_epochs=reporter(plans[0].verbose, plans[0].settings.epochs),
+    )
+
+
+def _score_folds(
+    fitted,
+    fit_times,
+    X,
+    y,
+    folds,
+    *,
+    scoring,
+    return_train_score,
+    return_estimator,
+    return_indices,
+):
+    scorers = _scorers(fitted[0], scoring)
+    results = {"fit_time": np.array(fit_times), "score_time": []}
+    for fold_estimator, (train, test) in zip(fitted, folds, strict=True):
+        start = time.perf_counter()
+        _add_scores(results, "test", scorers, fold_estimator, X, y, test)
+        results["score_time"].append(time.perf_counter() - start)
+        if return_train_score:
+            _add_scores(results, "train", scorers, fold_estimator, X, y, train)
+
+    results = {k: np.asarray(v) for k, v in results.items()}
+    if return_estimator:
+        results["estimator"] = fitted
+    if return_indices:
+        results["indices"] = {
+            "train": [train for train, _ in folds],
+            "test": [test for _, test in folds],
+        }
+    return results
+
+
+def _scorers(estimator, scoring):
+    """A dict of name -> scorer, named "score" for a single scorer."""
+    if scoring is None or isinstance(scoring, str) or callable(scoring):
+        return {"score": check_scoring(estimator, scoring=scoring)}
+    if isinstance(scoring, dict):
+        return {name: check_scoring(estimator, s) for name, s in scoring.items()}
+    return {name: check_scoring(estimator, name) for name in scoring}
+
+
+def _add_scores(results, prefix, scorers, estimator, X, y, rows):
+    X_part, y_part = _safe_indexing(X, rows), _safe_indexing(y, rows)
+    for name, scorer in scorers.items():
+        results.setdefault(f"{prefix}_{name}", []).append(
+            scorer(estimator, X_part, y_part)
+        )

@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+from conftest import recipe
+from sklearn import model_selection
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import ratingnet._cross_validation as cv_module
+from ratingnet import KerasRegressor, cross_validate
+
+
+@pytest.fixture
+def folds():
+    return KFold(4, shuffle=True, random_state=0)
+
+
+def test_scores_agree_with_scikit_learn(regression_data, folds):
+    X, y = regression_data
+    est = make_pipeline(
+        StandardScaler(), KerasRegressor(recipe, epochs=5, batch_size=8, random_state=1)
+    )
+    scoring = ["neg_root_mean_squared_error", "r2"]
+
+    ours = cross_validate(est, X, y, cv=folds, scoring=scoring, return_train_score=True)
+    theirs = model_selection.cross_validate(
+        est, X, y, cv=folds, scoring=scoring, return_train_score=True
+    )
+
+    assert set(ours) == set(theirs)
+    for key in ("test_r2", "train_r2", "test_neg_root_mean_squared_error"):
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-4)
+
+
+def test_folds_train_together_in_one_run(regression_data, folds, monkeypatch):
+    X, y = regression_data
+    runs = []
+    real = cv_module._train_together
+    monkeypatch.setattr(
+        cv_module,
+        "_train_together",
+        lambda plans: runs.append(len(plans)) or real(plans),
+    )
+
+    result = cross_validate(KerasRegressor(epochs=2), X, y, cv=folds)
+
+    assert runs == [4]
+    assert result["test_score"].shape == (4,)
+
+
+def test_returned_estimators_are_fitted_per_fold(regression_data, folds):
+    X, y = regression_data
+
+    result = cross_validate(
+        KerasRegressor(epochs=3, random_state=0),
+        X,
+        y,
+        cv=folds,
+        return_estimator=True,
+        return_indices=True,
+    )
+
+    first, second = result["estimator"][:2]
+    assert not np.array_equal(first.predict(X), second.predict(X))
+    assert len(result["indices"]["test"]) == 4
+
+
+def test_other_estimators_fall_back_to_scikit_learn(regression_data, folds):
+    X, y = regression_data
+
+    ours = cross_validate(Ridge(), X, y, cv=folds, scoring="rmse")
+    theirs = model_selection.cross_validate(
+        Ridge(), X, y, cv=folds, scoring="neg_root_mean_squared_error"
+    )
+
+    np.testing.assert_allclose(ours["test_score"], theirs["test_score"])
+
+
+def test_fewer_rows_than_folds_is_refused(regression_data):
+    X, y = regression_data
+
+    with pytest.raises(ValueError, match="n_splits=5 greater than the number of"):
+        cross_validate(KerasRegressor(epochs=1), X[:3], y[:3], cv=5)
