@@ -12,6 +12,7 @@ enable_compilation_cache()
 from . import datasets, metrics  # noqa: E402
 from ._classifier import KerasClassifier  # noqa: E402
 from ._cross_validation import cross_validate  # noqa: E402
+from ._rating_regressor import RatingRegressor  # noqa: E402
 from ._regressor import KerasRegressor  # noqa: E402
 from .exceptions import NotFittedError, RatingTargetWarning  # noqa: E402
 from .target import inspect_target  # noqa: E402
@@ -24,6 +25,7 @@ __all__ = [
     "KerasClassifier",
     "KerasRegressor",
     "NotFittedError",
+    "RatingRegressor",
     "RatingTargetWarning",
     "cross_validate",
     "datasets",

@@ -196,7 +196,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _plan_fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
         """Everything a fit decides before training: data, model and settings."""
         params = self._settings()
-        X, y, sample_weight = check_training_data(self, X, y, sample_weight)
+        X, y, sample_weight = self._check_training_data(X, y, sample_weight)
         X, y, sample_weight, X_val, y_val = _split_validation(
             params["validation_split"], X, y, sample_weight, X_val, y_val
         )
@@ -255,6 +255,14 @@ class BaseKerasEstimator(BaseEstimator):
         return make_loss(loss or self._default_loss(), routed(params, "loss"))
 
     # Hooks of the subclasses ----------------------------------------------
+
+    def _check_training_data(self, X, y, sample_weight):
+        """Validated X (2-D float32), y and sample weights; learns X's columns."""
+        return check_training_data(self, X, y, sample_weight)
+
+    def _check_features(self, X):
+        """X at predict time, validated against the columns seen in fit."""
+        return check_features(self, X, reset=False)
 
     def _encode_target(self, y, *, reset):
         """The target as the model trains on it; ``reset`` learns its shape."""
@@ -318,7 +326,10 @@ class BaseKerasEstimator(BaseEstimator):
                 continue
             mean = np.nanmean(values, axis=0) if len(values) > 1 else values[0]
             self.history_.setdefault(name, []).extend(mean.tolist())
-        self._predict_program = _engine.predict_program(self._spec.key, self.model_)
+        self._members = _members(result.state["model"])
+        self._predict_program = _engine.predict_program(
+            self._spec.key, self.model_, ensemble=self._members is not None
+        )
 
     def _seeds(self, random_state):
         rng = check_random_state(random_state)
@@ -338,7 +349,7 @@ class BaseKerasEstimator(BaseEstimator):
         """Validated (X_val, target_val), or None without validation data."""
         if X_val is None:
             return None
-        X_val = check_features(self, X_val, reset=False)
+        X_val = self._check_features(X_val)
         return X_val, self._encode_target(np.asarray(y_val), reset=False)
 
     # Predict --------------------------------------------------------------
@@ -346,9 +357,11 @@ class BaseKerasEstimator(BaseEstimator):
     def _forward(self, X):
         """The model's outputs for X, in inference mode, as a numpy array."""
         self._check_fitted()
-        X = check_features(self, X, reset=False)
-        trainable = [v.value for v in self.model_.trainable_variables]
-        non_trainable = [v.value for v in self.model_.non_trainable_variables]
+        X = self._check_features(X)
+        trainable, non_trainable = self._members or (
+            [v.value for v in self.model_.trainable_variables],
+            [v.value for v in self.model_.non_trainable_variables],
+        )
 
         outputs = []
         for start in range(0, len(X), _PREDICT_BATCH):
@@ -394,6 +407,8 @@ class BaseKerasEstimator(BaseEstimator):
             state.pop(name, None)
         if "model_" in state:
             state["model_"] = model_to_state(self.model_)
+        if state.get("_members") is not None:
+            state["_members"] = jax.tree_util.tree_map(np.asarray, self._members)
         return state
 
     def __setstate__(self, state):
@@ -401,7 +416,9 @@ class BaseKerasEstimator(BaseEstimator):
         if "model_" in state:
             self.model_ = model_from_state(state["model_"])
             key = _engine.spec.structure_key(self.model_, None, None, ())
-            self._predict_program = _engine.predict_program(key, self.model_)
+            self._predict_program = _engine.predict_program(
+                key, self.model_, ensemble=state.get("_members") is not None
+            )
             self._spec = None
             self._state = None
 
@@ -416,6 +433,13 @@ def _input_specs(model):
     return [
         (tuple(int(d) for d in tensor.shape[1:]), tensor.dtype) for tensor in inputs
     ] or [((model.input_shape[-1],), "float32")]
+
+
+def _members(model_state):
+    """The stacked weights of an ensemble's members, or None for one model."""
+    if len(model_state["trainable"][0]) == 1:
+        return None
+    return model_state["trainable"], model_state["non_trainable"]
 
 
 def _first_replica(tree):

@@ -22,6 +22,15 @@ _SHARED = {
 _EXPECTED_FAILURES = {
     "KerasRegressor": _SHARED,
     "KerasClassifier": _SHARED,
+    "KerasOrdinalRegressor": {
+        **_SHARED,
+        "check_classifiers_train": (
+            "predict returns the median level of the ordinal distribution "
+            "(CORN's rule, which minimises the expected error in levels), "
+            "not its mode, so it can differ from predict_proba's argmax, "
+            "which this check requires."
+        ),
+    },
 }
 
 

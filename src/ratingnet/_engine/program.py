@@ -28,8 +28,12 @@ def chunk_program(spec, settings, epochs_per_chunk, single):
     return _cached(key, lambda: _build_chunk(spec, settings, epochs_per_chunk, single))
 
 
-def predict_program(spec_key, model):
-    """The jitted ``predict(trainable, non_trainable, inputs)`` for a model."""
+def predict_program(spec_key, model, ensemble=False):
+    """The jitted ``predict(trainable, non_trainable, inputs)`` for a model.
+
+    With ``ensemble``, the weights carry a leading member axis and the
+    program returns the members' mean output.
+    """
 
     def build():
         def predict(trainable, non_trainable, inputs):
@@ -38,9 +42,13 @@ def predict_program(spec_key, model):
             )
             return outputs
 
-        return jax.jit(predict)
+        if not ensemble:
+            return jax.jit(predict)
 
-    return _cached(("predict", spec_key), build)
+        members = jax.vmap(predict, in_axes=(0, 0, None))
+        return jax.jit(lambda *args: jnp.mean(members(*args), axis=0))
+
+    return _cached(("predict", spec_key, ensemble), build)
 
 
 def _cached(key, build):
@@ -300,7 +308,7 @@ def initial_state(specs, settings, replicas):
     }
     if settings.patience is not None:
         state.update(
-            best_model=model,
+            best_model=jax.tree_util.tree_map(jnp.copy, model),
             best_loss=jnp.full(n, jnp.inf, jnp.float32),
             waited=jnp.zeros(n, jnp.int32),
         )

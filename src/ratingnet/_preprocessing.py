@@ -1,0 +1,180 @@
+"""Table preprocessing inside RatingRegressor: numbers, categories, missing values.
+
+- Numbers are robust-scaled (median and interquartile range) and softly
+  clipped to about ±3 with ``x / sqrt(1 + (x / 3)²)``, so that outliers
+  neither dominate the first layer nor are cut off hard (RealMLP's choice).
+- A missing number becomes the median, plus an indicator column, for every
+  column that had missing values in training.
+- Categories (object, string, category columns) with few levels are one-hot
+  encoded; with many levels they become integer codes for an Embedding
+  layer. Missing, rare and unseen categories share code 0 (all zeros in
+  one-hot), so new categories at predict time are handled.
+- Columns that are all missing in training carry no information and are
+  dropped (listed in ``dropped_columns_``).
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+_CLIP = 3.0
+
+
+class TablePreprocessor(TransformerMixin, BaseEstimator):
+    """Turn a DataFrame into a dense float block followed by category codes.
+
+    Parameters
+    ----------
+    max_onehot : int, default=16
+        Categorical columns with at most this many levels are one-hot
+        encoded; columns with more are embedded.
+    min_frequency : int, default=3
+        Levels seen fewer times than this in training count as unseen.
+
+    Attributes
+    ----------
+    n_dense_ : int
+        Width of the dense block (the first columns of the output).
+    cardinalities_ : list of int
+        For each embedded column (the last columns of the output), how many
+        codes it takes, code 0 included.
+    """
+
+    def __init__(self, max_onehot=16, min_frequency=3):
+        self.max_onehot = max_onehot
+        self.min_frequency = min_frequency
+
+    def fit(self, X, y=None):
+        del y
+        table = _as_frame(X)
+        if table.shape[0] == 0 or table.shape[1] == 0:
+            raise ValueError(
+                f"X has shape {table.shape}; RatingRegressor needs at least one "
+                "row and one column."
+            )
+        self.feature_names_in_ = np.asarray(table.columns, dtype=object)
+        self.n_features_in_ = table.shape[1]
+
+        empty = [c for c in table.columns if table[c].isna().all()]
+        if len(empty) == table.shape[1]:
+            raise ValueError(
+                "Every column of X is missing in every row; there is nothing "
+                "to learn from."
+            )
+        self.dropped_columns_ = empty
+        kept = table.drop(columns=empty)
+        categorical = [c for c in kept.columns if _is_categorical(kept[c])]
+        numeric = [c for c in kept.columns if c not in categorical]
+
+        self._fit_numbers(kept[numeric])
+        self._fit_categories(kept[categorical])
+        return self
+
+    def _fit_numbers(self, numbers):
+        values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+        self.numeric_columns_ = list(numbers.columns)
+        self.medians_ = (
+            np.nan_to_num(np.nanmedian(values, axis=0))
+            if values.size
+            else (np.zeros(0))
+        )
+        q1, q3 = (
+            np.nanpercentile(values, [25, 75], axis=0)
+            if values.size
+            else (np.zeros(0), np.zeros(0))
+        )
+        spread = q3 - q1
+        fallback = np.nanstd(values, axis=0) if values.size else np.zeros(0)
+        self.scales_ = np.where(
+            spread > 0, spread, np.where(fallback > 0, fallback, 1.0)
+        )
+        self.indicator_columns_ = [
+            c
+            for c, missing in zip(
+                numbers.columns, np.isnan(values).any(axis=0), strict=True
+            )
+            if missing
+        ]
+
+    def _fit_categories(self, categories):
+        self.onehot_levels_ = {}
+        self.embedded_levels_ = {}
+        for column in categories.columns:
+            counts = categories[column].astype("object").value_counts(dropna=True)
+            levels = [level for level, n in counts.items() if n >= self.min_frequency]
+            if len(levels) <= self.max_onehot:
+                self.onehot_levels_[column] = levels
+            else:
+                self.embedded_levels_[column] = levels
+        self.n_dense_ = (
+            len(self.numeric_columns_)
+            + len(self.indicator_columns_)
+            + sum(len(levels) for levels in self.onehot_levels_.values())
+        )
+        self.cardinalities_ = [len(v) + 1 for v in self.embedded_levels_.values()]
+
+    def transform(self, X):
+        table = self._aligned(_as_frame(X))
+        blocks = [
+            self._numbers(table),
+            *(_one_hot(table[c], levels) for c, levels in self.onehot_levels_.items()),
+            *(_codes(table[c], levels) for c, levels in self.embedded_levels_.items()),
+        ]
+        return np.column_stack(blocks).astype(np.float32)
+
+    def _numbers(self, table):
+        values = table[self.numeric_columns_].to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        missing = np.isnan(values)
+        filled = np.where(missing, self.medians_, values)
+        scaled = (filled - self.medians_) / self.scales_
+        clipped = scaled / np.sqrt(1.0 + (scaled / _CLIP) ** 2)
+        indicators = table[self.indicator_columns_].isna().to_numpy(np.float64)
+        return np.column_stack([clipped, indicators]).reshape(len(table), -1)
+
+    def _aligned(self, table):
+        """The training columns, in training order; refuse missing ones."""
+        expected = list(self.feature_names_in_)
+        if list(table.columns) == expected:
+            return table
+        missing = [c for c in expected if c not in table.columns]
+        if missing:
+            raise ValueError(
+                f"X lacks columns the model was trained on: {missing[:10]}. "
+                f"Give X the training columns ({len(expected)} in all)."
+            )
+        return table[expected]
+
+
+def _as_frame(X):
+    if isinstance(X, pd.DataFrame):
+        return X
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {array.ndim}D array instead; pass a "
+            "DataFrame or a 2-D array with one row per sample."
+        )
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def _is_categorical(column):
+    dtype = column.dtype
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    ) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _one_hot(column, levels):
+    values = column.astype("object").to_numpy()
+    return np.column_stack([values == level for level in levels]).reshape(
+        len(column), -1
+    )
+
+
+def _codes(column, levels):
+    lookup = {level: code for code, level in enumerate(levels, start=1)}
+    return column.astype("object").map(lookup).fillna(0).to_numpy(np.float64)

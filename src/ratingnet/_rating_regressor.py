@@ -1,0 +1,270 @@
+"""RatingRegressor: a regressor for rating tables that needs no settings.
+
+It takes a DataFrame as it is (numbers, categories, missing values), and
+trains an ensemble of small networks with good defaults (see
+``docs/rating_regressor.md`` for the measurements behind them): robust
+input scaling with smooth clipping, embeddings for categories with many
+levels, AdamW with a cosine learning-rate schedule and weight decay, early
+stopping with the best epoch kept, and the members' mean as the prediction.
+The members train as replicas of one vmapped program.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from . import _engine
+from ._base import FitPlan
+from ._compile import make_loss, make_metrics
+from ._model import build_model
+from ._preprocessing import TablePreprocessor
+from ._regressor import KerasRegressor
+from ._validation import check_training_data
+
+
+class RatingRegressor(KerasRegressor):
+    """An ensemble of tabular networks for ratings, good without tuning.
+
+    Parameters
+    ----------
+    n_models : int, default=4
+        Networks in the ensemble; each has its own initial weights, its own
+        validation rows for early stopping, and its own shuffling.
+    hidden_layer_sizes : tuple of int, default=(256, 256)
+    dropout : float, default=0.1
+    learning_rate : float, default=2e-3
+        Peak learning rate of AdamW, decayed along a cosine to 0.
+    weight_decay : float, default=1e-4
+    epochs : int, default=200
+        The most epochs a member trains; early stopping usually ends sooner.
+    patience : int, default=16
+        Epochs without a better validation loss before a member stops; its
+        best epoch's weights are kept.
+    batch_size : int or "auto", default="auto"
+        "auto" takes 32 rows per step below 2,000 rows, else 128, else 256
+        from 20,000 rows.
+    validation_fraction : float, default=0.15
+        Share of the training rows each member holds out for early stopping.
+    max_onehot : int, default=16
+        Categorical columns with more levels than this are embedded.
+    target_range : (float, float), "auto" or None, default="auto"
+        Predictions are clipped to this range; "auto" is the training range.
+    round_predictions : bool, default=False
+        Snap predictions to the nearest rating level seen in training.
+    random_state : int, RandomState or None, default=None
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    preprocessor_ : TablePreprocessor
+        The fitted input preprocessing.
+    model_ : keras.Model
+        The first member's network.
+    history_ : dict of list
+        The members' mean loss and validation loss per epoch.
+
+    Examples
+    --------
+    >>> from ratingnet import RatingRegressor
+    >>> from ratingnet.datasets import load_wine
+    >>> X, y = load_wine(return_X_y=True)
+    >>> est = RatingRegressor(n_models=2, epochs=5, random_state=0).fit(X, y)
+    >>> est.predict(X.iloc[:3]).shape
+    (3,)
+    """
+
+    # What KerasRegressor's machinery reads, fixed for this estimator.
+    model = None
+    loss = None
+    optimizer = None
+    metrics = None
+    shuffle = True
+    validation_split = 0.0
+    warm_start = False
+    target_scaling = "standard"
+
+    def __init__(
+        self,
+        *,
+        n_models=4,
+        hidden_layer_sizes=(256, 256),
+        dropout=0.1,
+        learning_rate=2e-3,
+        weight_decay=1e-4,
+        epochs=200,
+        patience=16,
+        batch_size="auto",
+        validation_fraction=0.15,
+        max_onehot=16,
+        target_range="auto",
+        round_predictions=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_models = n_models
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.epochs = epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.max_onehot = max_onehot
+        self.target_range = target_range
+        self.round_predictions = round_predictions
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _settings(self):
+        params = self.get_params(deep=False)
+        for name in (
+            "model",
+            "loss",
+            "optimizer",
+            "metrics",
+            "shuffle",
+            "validation_split",
+            "warm_start",
+        ):
+            params[name] = getattr(type(self), name)
+        return params
+
+    # Data -----------------------------------------------------------------
+
+    def _check_training_data(self, X, y, sample_weight):
+        self.preprocessor_ = TablePreprocessor(max_onehot=self.max_onehot).fit(X)
+        encoded = self.preprocessor_.transform(X)
+        encoded, y, sample_weight = check_training_data(self, encoded, y, sample_weight)
+        self.n_features_in_ = self.preprocessor_.n_features_in_
+        if hasattr(X, "columns"):
+            self.feature_names_in_ = self.preprocessor_.feature_names_in_
+        return encoded, y, sample_weight
+
+    def _check_features(self, X):
+        return self.preprocessor_.transform(X)
+
+    # Model ----------------------------------------------------------------
+
+    def _model_settings(self, params):
+        return {
+            "hidden_layer_sizes": tuple(params["hidden_layer_sizes"]),
+            "dropout": params["dropout"],
+            "n_dense": self.preprocessor_.n_dense_,
+            "cardinalities": self.preprocessor_.cardinalities_,
+        }
+
+    @staticmethod
+    def _default_model(
+        n_features_in_, n_outputs_, n_dense, cardinalities, hidden_layer_sizes, dropout
+    ):
+        del n_features_in_
+        return tabular_network(
+            n_dense, cardinalities, n_outputs_, hidden_layer_sizes, dropout
+        )
+
+    def _training_spec(self, params):
+        return _engine.TrainingSpec(
+            self.model_,
+            make_loss("mse", {}),
+            self._optimizer(params),
+            make_metrics(()),
+        )
+
+    def _optimizer(self, params):
+        steps = params["epochs"] * math.ceil(self._n_train / self._batch_size())
+        schedule = keras.optimizers.schedules.CosineDecay(
+            params["learning_rate"], decay_steps=max(steps, 1)
+        )
+        return keras.optimizers.AdamW(
+            learning_rate=schedule, weight_decay=params["weight_decay"]
+        )
+
+    def _batch_size(self):
+        if self.batch_size != "auto":
+            return int(self.batch_size)
+        if self._n_rows < 2_000:
+            return 32
+        return 128 if self._n_rows < 20_000 else 256
+
+    # Fit ------------------------------------------------------------------
+
+    def _plan_fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+        self._n_rows = len(X)
+        self._n_train = len(X) - int(len(X) * self.validation_fraction)
+        return super()._plan_fit(X, y, sample_weight, X_val, y_val)
+
+    def _plan(self, params, X, target, sample_weight, validation):
+        plan = super()._plan(
+            dict(params, batch_size=self._batch_size()),
+            X,
+            target,
+            sample_weight,
+            validation,
+        )
+        rng = np.random.default_rng(self._seed)
+        members = [self._member_rows(rng, plan) for _ in range(self.n_models)]
+        specs = [self._spec] + [
+            self._member_spec(params, target, seed)
+            for seed in rng.integers(0, 2**31 - 1, self.n_models - 1)
+        ]
+        return FitPlan(
+            specs=specs,
+            settings=_engine.Settings(
+                epochs=params["epochs"],
+                batch_size=self._batch_size(),
+                patience=params["patience"],
+            ),
+            data=plan.data,
+            train_rows=[train for train, _ in members],
+            val_rows=[val for _, val in members],
+            seeds=rng.integers(0, 2**31 - 1, self.n_models).tolist(),
+            verbose=params["verbose"],
+        )
+
+    def _member_rows(self, rng, plan):
+        """A member's training and early-stopping rows."""
+        if len(plan.val_rows[0]):
+            return plan.train_rows[0], plan.val_rows[0]
+        rows = rng.permutation(plan.train_rows[0])
+        n_val = max(1, int(len(rows) * self.validation_fraction))
+        return np.sort(rows[n_val:]), np.sort(rows[:n_val])
+
+    def _member_spec(self, params, target, seed):
+        model = build_model(
+            self._default_model,
+            self._meta(target),
+            self._model_settings(params),
+            seed,
+        )
+        return _engine.TrainingSpec(model, self._spec.loss, self._optimizer(params), ())
+
+
+def tabular_network(n_dense, cardinalities, n_outputs, hidden_layer_sizes, dropout):
+    """A dense block and one embedding per categorical column, then an MLP.
+
+    Inputs, in X's column order: the dense block (numbers, missing-value
+    indicators, one-hot levels), then one integer code per embedded column.
+    """
+    dense = keras.Input((n_dense,), name="numbers")
+    codes = [
+        keras.Input((1,), dtype="int32", name=f"category_{i}")
+        for i in range(len(cardinalities))
+    ]
+    parts = [dense] + [
+        keras.layers.Flatten()(keras.layers.Embedding(n, _embedding_width(n))(code))
+        for n, code in zip(cardinalities, codes, strict=True)
+    ]
+    hidden = keras.layers.Concatenate()(parts) if len(parts) > 1 else dense
+    for units in hidden_layer_sizes:
+        hidden = keras.layers.Dense(units, activation="silu")(hidden)
+        if dropout:
+            hidden = keras.layers.Dropout(dropout)(hidden)
+    output = keras.layers.Dense(n_outputs)(hidden)
+    return keras.Model([dense, *codes], output)
+
+
+def _embedding_width(n_levels):
+    """Grows slowly with the levels: 4 for a handful, 16 from about 100."""
+    return int(min(16, max(4, round(1.6 * n_levels**0.56))))

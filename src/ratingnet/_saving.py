@@ -1,0 +1,348 @@
+"""Saving a fitted estimator to a folder, and loading it without pickle.
+
+A saved model is a folder:
+
+- ``ratingnet.json``: the format version, the estimator's class and
+  parameters, its columns and their kinds, the target's levels and range,
+  the library versions, and the whole estimator state (fitted attributes,
+  preprocessing steps) as JSON;
+- ``arrays.npz``: the numeric arrays of that state (scaler means, imputer
+  statistics, history), read with ``allow_pickle=False``;
+- ``model.keras``: the trained Keras model, as ``keras.Model.save`` writes
+  it, read with ``keras.saving.load_model(..., safe_mode=True)``.
+
+A function given as ``model`` is recorded by name only; the loaded estimator
+gets the trained Keras model as its ``model`` parameter instead, so that a
+refit rebuilds the same network with fresh weights.
+"""
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import uuid
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ._codec import Decoder, Encoder, class_path, function_reference
+
+__all__ = ["load", "read_manifest", "save"]
+
+FORMAT = "ratingnet-model"
+FORMAT_VERSION = 1
+MANIFEST = "ratingnet.json"
+ARRAYS = "arrays.npz"
+
+
+def save(estimator, path, *, y=None, info=None):
+    """Save a fitted estimator to the folder ``path``, replacing it atomically.
+
+    The new model is written into a temporary folder beside ``path`` and
+    renamed over it only once complete, so a crash during the save leaves
+    the previous model in place.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted ratingnet estimator, or a scikit-learn Pipeline of
+        preprocessing steps (scalers, imputers, encoders, a
+        ColumnTransformer) ending in one.
+    path : str or path-like
+        The folder to write. An existing folder is replaced only if it holds
+        a saved model.
+    y : array-like of shape (n_samples,), default=None
+        The training target; when given, its kind, levels and range (see
+        `ratingnet.target.inspect_target`) are recorded.
+    info : dict, default=None
+        More facts to record, JSON-able (the CLI stores its settings here).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from ratingnet import KerasRegressor
+    >>> from ratingnet._saving import load, save
+    >>> X = np.random.default_rng(0).normal(size=(32, 2))
+    >>> est = KerasRegressor(epochs=2, random_state=0).fit(X, X.sum(axis=1))
+    >>> folder = os.path.join(tempfile.mkdtemp(), "model")
+    >>> save(est, folder)
+    >>> bool(np.all(load(folder).predict(X) == est.predict(X)))
+    True
+    """
+    path = Path(path)
+    _check_replaceable(path)
+    encoder = Encoder()
+    manifest = _manifest(estimator, encoder, y, info)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        _write(staging, manifest, encoder)
+        _swap(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def load(path):
+    """Load an estimator saved by `save`; no code from the files is run.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder `save` wrote.
+
+    Returns
+    -------
+    estimator
+        The fitted estimator, ready to ``predict``.
+    """
+    path = Path(path)
+    manifest = read_manifest(path)
+    arrays = {}
+    if (path / ARRAYS).exists():
+        with np.load(path / ARRAYS, allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in stored.files}
+    models = {name: _load_keras(path / name) for name in manifest["files"]["models"]}
+    return Decoder(arrays, models).decode(manifest["estimator"])
+
+
+def read_manifest(path):
+    """The contents of a saved model's ``ratingnet.json``, as a dict.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder `save` wrote.
+    """
+    path = Path(path)
+    if not (path / MANIFEST).is_file():
+        raise FileNotFoundError(_missing_message(path))
+
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"{path / MANIFEST} is not valid JSON ({error}); the saved model "
+            "is damaged. Save the model again."
+        ) from None
+    _check_format(path, manifest)
+    return manifest
+
+
+# Writing --------------------------------------------------------------------
+
+
+def _manifest(estimator, encoder, y, info):
+    """Everything ``ratingnet.json`` holds; arrays and models go to encoder."""
+    tree = encoder.encode(estimator)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "class": class_path(type(estimator)),
+        "params": _params(estimator),
+        "features": _features(estimator),
+        "target": _target(estimator, y),
+        "versions": _versions(),
+        "info": info or {},
+        "files": {
+            "arrays": ARRAYS if encoder.arrays else None,
+            "models": list(encoder.models),
+        },
+        "estimator": tree,
+    }
+
+
+def _write(folder, manifest, encoder):
+    if encoder.arrays:
+        np.savez(folder / ARRAYS, **encoder.arrays)
+    for name, model in encoder.models.items():
+        with _quiet_keras():
+            model.save(folder / name)
+    text = json.dumps(manifest, indent=1, allow_nan=False)
+    (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
+    _sync(folder)
+
+
+def _sync(folder):
+    """Flush the folder's files to disk before it is renamed into place."""
+    for file in folder.iterdir():
+        with open(file, "rb") as handle:
+            os.fsync(handle.fileno())
+    if hasattr(os, "O_DIRECTORY"):
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _swap(staging, path):
+    """Rename ``staging`` to ``path``; an old ``path`` goes only afterwards."""
+    if not path.exists():
+        os.rename(staging, path)
+        return
+
+    # A folder cannot be renamed over a full one, so the old model steps
+    # aside first; if the process dies right here, it is still on disk.
+    old = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.old")
+    os.rename(path, old)
+    os.rename(staging, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_replaceable(path):
+    if not path.exists():
+        return
+    if not path.is_dir() or not (
+        (path / MANIFEST).is_file() or not any(path.iterdir())
+    ):
+        raise FileExistsError(
+            f"{path} exists and is not a saved ratingnet model, so it is not "
+            "replaced. Choose another folder, or remove it first."
+        )
+
+
+# What the manifest says ---------------------------------------------------
+
+
+def _params(estimator):
+    """The estimator's parameters, as JSON; functions and objects by name."""
+    return {
+        name: _readable(value)
+        for name, value in estimator.get_params(deep=False).items()
+    }
+
+
+def _readable(value):
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if np.isfinite(value) else str(value)
+    if isinstance(value, list | tuple):
+        return [_readable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _readable(v) for k, v in value.items()}
+    if callable(value) and not isinstance(value, type | keras.Model):
+        return function_reference(value)
+    return f"<{type(value).__name__}>"
+
+
+def _features(estimator):
+    """The input columns and, when a ColumnTransformer sorts them, their kinds."""
+    names = getattr(estimator, "feature_names_in_", None)
+    columns = None if names is None else [str(name) for name in names]
+    return {
+        "columns": columns,
+        "n_features": getattr(estimator, "n_features_in_", None),
+        "kinds": _column_kinds(estimator),
+    }
+
+
+def _column_kinds(estimator):
+    steps = getattr(estimator, "steps", None)
+    first = steps[0][1] if steps else estimator
+    kinds = {}
+    for name, _, columns in getattr(first, "transformers_", []):
+        if name != "remainder" and all(isinstance(c, str) for c in columns):
+            kinds.update(dict.fromkeys(columns, name))
+    return kinds or None
+
+
+def _target(estimator, y):
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    target = {}
+    classes = getattr(final, "classes_", None)
+    if classes is not None:
+        target["classes"] = _readable(classes.tolist())
+    if y is not None:
+        target.update(_profile(y))
+    return target
+
+
+def _profile(y):
+    from .target import inspect_target
+
+    profile = inspect_target(y)
+    return {
+        "kind": profile.kind,
+        "levels": None if profile.levels is None else _readable(list(profile.levels)),
+        "range": None if profile.range is None else _readable(list(profile.range)),
+        "step": profile.step,
+        "n": profile.n,
+        "n_missing": profile.n_missing,
+    }
+
+
+def _versions():
+    import jax
+    import sklearn
+
+    from . import __version__
+
+    return {
+        "ratingnet": __version__,
+        "keras": keras.__version__,
+        "jax": jax.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+# Reading --------------------------------------------------------------------
+
+
+def _missing_message(path):
+    if not path.exists():
+        message = f"There is no saved model at {path}: the folder does not exist."
+        stranded = sorted(path.parent.glob(f".{path.name}.*.old"))
+        if stranded:
+            message += (
+                f" A save into it was interrupted; the previous model is in "
+                f"{stranded[-1]}. Rename that folder to {path.name} to use it."
+            )
+        return message
+    return (
+        f"{path} is not a saved ratingnet model: it has no {MANIFEST}. Give "
+        "the folder that ratingnet.save (or `ratingnet fit --out`) wrote."
+    )
+
+
+def _load_keras(file):
+    with _quiet_keras():
+        # The optimizer was compiled but never stepped, so its slots are
+        # empty; Keras says so when it restores the compile settings.
+        warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+        return keras.saving.load_model(file, safe_mode=True)
+
+
+@contextlib.contextmanager
+def _quiet_keras():
+    """Hide a NumPy 2 deprecation that Keras's saving code triggers.
+
+    TODO: remove when Keras's variables take ``copy`` in ``__array__``.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "__array__ implementation doesn't accept", DeprecationWarning
+        )
+        yield
+
+
+def _check_format(path, manifest):
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ValueError(
+            f"{path / MANIFEST} does not describe a ratingnet model. Give the "
+            "folder that ratingnet.save (or `ratingnet fit --out`) wrote."
+        )
+    if manifest.get("format_version", 0) > FORMAT_VERSION:
+        raise ValueError(
+            f"The model in {path} was saved in format version "
+            f"{manifest['format_version']}, newer than this ratingnet reads "
+            f"({FORMAT_VERSION}). Upgrade ratingnet to load it."
+        )

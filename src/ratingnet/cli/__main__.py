@@ -1,0 +1,5 @@
+"""``python -m ratingnet.cli``: the same as the ``ratingnet`` command."""
+
+from . import main
+
+raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""``ratingnet evaluate``: cross-validated metrics of a model beside baselines."""
+
+from pathlib import Path
+
+from rich.markup import escape
+
+from .. import __version__, metrics
+from ..evaluation import baselines, cross_validate, write_report
+from ..evaluation.crossval import HIGHER_IS_BETTER, LABELS
+from ..evaluation.report import format_value
+from . import models, options
+from .docs import summary
+from .errors import CLIError
+from .output import Output, left_out, table
+from .tables import choose_columns, read_table, refuse_existing
+from .targets import check_target
+
+_METRIC_FUNCTIONS = {
+    "RMSE": metrics.rmse,
+    "MAE": metrics.mae,
+    "R²": metrics.r2,
+    "QWK (ratings)": metrics.qwk,
+    "within one (ratings)": metrics.within_one_accuracy,
+}
+
+
+def add_parser(commands):
+    metric_lines = "\n".join(
+        f"  {n:<21} {summary(f)}" for n, f in _METRIC_FUNCTIONS.items()
+    )
+    parser = commands.add_parser(
+        "evaluate",
+        help="cross-validate a model beside simple baselines",
+        description=(
+            "Cross-validate a model on a table, beside the baselines a user "
+            "would try first: the mean, Ridge, and LightGBM when installed. "
+            "All are fitted on the same folds; metrics are reported per fold "
+            "and over all held-out predictions.\n\nmetrics:\n" + metric_lines
+        ),
+        epilog=options.models_epilog(),
+        formatter_class=options.Formatter,
+    )
+    options.add_data(parser)
+    options.add_columns(parser)
+    options.add_model(parser)
+    parser.add_argument(
+        "--cv",
+        type=int,
+        default=5,
+        metavar="K",
+        help="number of folds, at least 2 (default: 5)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="write an HTML report (index.html) with plots as PNG files into DIR",
+    )
+    options.add_output(parser, force="replace the files of an existing --report folder")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    out = Output(quiet=args.quiet, as_json=args.json)
+    path, target = options.data_and_target(args)
+    if args.report:
+        refuse_existing(args.report, args.force, "--report")
+
+    frame = read_table(path)
+    columns = choose_columns(frame, target=target, **options.column_options(args))
+    name = args.model or models.default_name()
+    model = models.make_model(
+        name,
+        columns.kinds,
+        seed=args.seed,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+    )
+    profile = check_target(columns, target, model, len(frame))
+    _check_folds(args.cv, len(columns.y), profile)
+    if columns.n_dropped:
+        out.note(left_out(columns.n_dropped))
+
+    candidates = {name: model, **baselines(columns.kinds, seed=args.seed)}
+    evaluation = _cross_validate(out, candidates, columns, args)
+    report = (
+        _report(evaluation, args, name, path, target, columns) if args.report else None
+    )
+
+    out.show(*_tables(evaluation, name))
+    for text in evaluation.warnings:
+        out.note(f"warning: {text}")
+    if report:
+        out.show(f"\nReport: {report}")
+    out.json(_as_json(evaluation, args, name, path, target, columns, report))
+    return 0
+
+
+def _check_folds(cv, n_rows, profile):
+    if cv < 2 or cv > n_rows:
+        raise CLIError(
+            f"--cv must be between 2 and the number of rows ({n_rows}); got {cv}."
+        )
+    if profile.range is None:
+        raise CLIError(
+            "evaluate scores numeric targets (RMSE, MAE, R², and QWK for "
+            f"ratings); this target is {profile.kind} text. Encode its levels "
+            "as numbers, or use `ratingnet fit` and `predict` for labels."
+        )
+
+
+def _cross_validate(out, candidates, columns, args):
+    steps = len(candidates) * args.cv
+    with out.progress("cross-validating", total=steps) as advance:
+        first = [True]
+
+        def on_step(model_name, fold):
+            text = (
+                None
+                if model_name is None
+                else f"{model_name}, fold {fold + 1}/{args.cv}"
+            )
+            advance(text, steps=0 if first[0] else 1)
+            first[0] = False
+
+        return cross_validate(
+            candidates,
+            columns.X,
+            columns.y,
+            cv=args.cv,
+            seed=args.seed,
+            on_step=on_step,
+        )
+
+
+def _tables(evaluation, main):
+    names = evaluation.metric_names
+    best = _best(evaluation.overall, names)
+    rows = []
+    for model_name, scores in evaluation.overall.items():
+        role = "model" if model_name == main else "baseline"
+        cells = [
+            f"[bold]{format_value(scores[m])}[/bold]"
+            if best.get(m) == scores[m]
+            else format_value(scores[m])
+            for m in names
+        ]
+        rows.append(
+            [f"{escape(model_name)} ({role})", *cells, f"{scores['seconds']:.1f}"]
+        )
+    overall = table(
+        f"{max(evaluation.folds) + 1}-fold cross-validation, all held-out predictions",
+        ["model", *[LABELS[m] for m in names], "seconds"],
+        rows,
+    )
+    return overall, _fold_table(evaluation)
+
+
+def _best(overall, names):
+    best = {}
+    for metric in names:
+        values = [s[metric] for s in overall.values() if s[metric] == s[metric]]
+        if values:
+            best[metric] = max(values) if metric in HIGHER_IS_BETTER else min(values)
+    return best
+
+
+def _fold_table(evaluation):
+    names = list(evaluation.overall)
+    by_fold = {}
+    for row in evaluation.fold_scores:
+        by_fold.setdefault(row["fold"], {})[row["model"]] = row["rmse"]
+    rows = [[fold, *[format_value(s[n]) for n in names]] for fold, s in by_fold.items()]
+    return table("RMSE per fold", ["fold", *[escape(n) for n in names]], rows)
+
+
+def _facts(args, name, path, target, columns, evaluation):
+    import jax
+    import keras
+    import sklearn
+
+    profile = evaluation.target
+    return {
+        "data": f"{path} ({len(columns.y)} rows used, {columns.n_dropped} left out)",
+        "target": f"{target}: {profile.kind}"
+        + (f", {profile.range[0]} to {profile.range[1]}" if profile.range else ""),
+        "model": name,
+        "folds": f"{args.cv}, shuffled with seed {args.seed}",
+        "features": ", ".join(f"{c} ({k})" for c, k in columns.kinds.items()),
+        "versions": f"ratingnet {__version__}, keras {keras.__version__}, "
+        f"jax {jax.__version__}, scikit-learn {sklearn.__version__}",
+    }
+
+
+def _report(evaluation, args, name, path, target, columns):
+    facts = _facts(args, name, path, target, columns, evaluation)
+    title = f"{name} on {Path(path).name}: predicting {target}"
+    return write_report(evaluation, args.report, main=name, title=title, facts=facts)
+
+
+def _as_json(evaluation, args, name, path, target, columns, report):
+    profile = evaluation.target
+    return {
+        "data": str(path),
+        "rows": len(columns.y),
+        "rows_left_out": columns.n_dropped,
+        "target": {
+            "column": target,
+            "kind": profile.kind,
+            "levels": None if profile.levels is None else list(profile.levels),
+            "range": None if profile.range is None else list(profile.range),
+        },
+        "model": name,
+        "cv": args.cv,
+        "seed": args.seed,
+        "overall": evaluation.overall,
+        "folds": evaluation.fold_scores,
+        "warnings": evaluation.warnings,
+        "report": None if report is None else str(report),
+    }

@@ -1,0 +1,113 @@
+"""``ratingnet inspect``: a table's columns and its target's kind, with advice."""
+
+from .. import target as target_module
+from ..evaluation.columns import NUMERIC
+from ..target import inspect_target
+from . import options
+from .docs import summary
+from .errors import CLIError
+from .output import Output, table
+from .tables import choose_columns, read_table
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "inspect",
+        help="describe a table and its target column",
+        description=(
+            "Describe a table (rows, column kinds, missing values) and, with "
+            f"--target, the target column. {summary(target_module)}\n\n"
+            + target_module.__doc__.split("\n\n", 1)[1].split("Missing values")[0]
+        ),
+        formatter_class=options.Formatter,
+    )
+    options.add_data(parser)
+    options.add_columns(parser)
+    options.add_output(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    out = Output(quiet=args.quiet, as_json=args.json)
+    path, target = options.data_and_target(args, target=False)
+    frame = read_table(path)
+    columns = choose_columns(frame, target=target, **options.column_options(args))
+    rows = [_describe_column(frame[name], kind) for name, kind in columns.kinds.items()]
+    profile = _profile(frame, target)
+
+    out.show(
+        f"{path}: {len(frame)} rows, {frame.shape[1]} columns",
+        table(
+            "Feature columns",
+            ["column", "kind", "type", "missing", "distinct", "values"],
+            [_cells(row) for row in rows],
+        ),
+    )
+    if profile is not None:
+        out.show(f"\nTarget column {target!r}", str(profile))
+    out.json(
+        {
+            "data": str(path),
+            "rows": len(frame),
+            "columns": rows,
+            "target": None
+            if profile is None
+            else {"column": target, **_as_dict(profile)},
+        }
+    )
+    return 0
+
+
+def _profile(frame, target):
+    if target is None:
+        return None
+    try:
+        return inspect_target(frame[target])
+    except ValueError as error:
+        raise CLIError(
+            f"The target column {target!r} cannot be used: {error}"
+        ) from None
+
+
+def _describe_column(values, kind):
+    described = {
+        "column": values.name,
+        "kind": kind,
+        "type": str(values.dtype),
+        "missing": int(values.isna().sum()),
+        "distinct": int(values.nunique()),
+    }
+    present = values.dropna()
+    if kind == NUMERIC and len(present) and values.dtype != bool:
+        described["values"] = f"{present.min():.4g} to {present.max():.4g}"
+    else:
+        common = present.astype(str).value_counts().index[:4].tolist()
+        more = ", ..." if described["distinct"] > 4 else ""
+        described["values"] = ", ".join(common) + more
+    return described
+
+
+def _cells(row):
+    return [
+        row["column"],
+        row["kind"],
+        row["type"],
+        row["missing"],
+        row["distinct"],
+        row["values"],
+    ]
+
+
+def _as_dict(profile):
+    return {
+        "kind": profile.kind,
+        "levels": None if profile.levels is None else list(profile.levels),
+        "level_counts": None
+        if profile.level_counts is None
+        else {str(k): v for k, v in profile.level_counts.items()},
+        "range": None if profile.range is None else list(profile.range),
+        "step": profile.step,
+        "n": profile.n,
+        "n_missing": profile.n_missing,
+        "advice": profile.advice,
+    }

@@ -1,0 +1,193 @@
+"""The models ``--model`` chooses from, declared as data, and user build files.
+
+An entry names a ratingnet estimator class, the parameters it gets, and
+whether the command line encodes the columns for it (numbers filled and
+standardized, categories one-hot encoded) or the estimator takes the table
+as it is. An entry whose class this version of ratingnet lacks is left out
+of the choices until the class lands.
+"""
+
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ratingnet
+
+import keras
+from sklearn.pipeline import Pipeline
+
+from ..evaluation import make_encoder
+from .docs import summary
+from .errors import CLIError, did_you_mean
+
+
+def recipe_network(n_features_in_):
+    """The textbook network: Dense(10, relu) then Dense(1), loss mse, adam."""
+    model = keras.Sequential(
+        [
+            keras.Input((n_features_in_,)),
+            keras.layers.Dense(10, activation="relu"),
+            keras.layers.Dense(1, activation="linear"),
+        ]
+    )
+    model.compile(loss="mse", optimizer="adam")
+    return model
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One ``--model`` entry.
+
+    Attributes
+    ----------
+    estimator : str
+        The name of the estimator class in the ``ratingnet`` package.
+    about : str
+        What the entry is, for ``--help``.
+    params : dict
+        Parameters the estimator gets (``--epochs`` and friends override).
+    encode : bool
+        Whether the columns are encoded for it in a Pipeline.
+    """
+
+    estimator: str
+    about: str
+    params: dict = field(default_factory=dict)
+    encode: bool = True
+
+
+MODELS = {
+    "recipe": Choice(
+        "KerasRegressor",
+        "the classic Dense(10, relu) -> Dense(1) network, mse and adam, "
+        "100 epochs of batch 5",
+        {"model": recipe_network, "epochs": 100, "batch_size": 5},
+    ),
+    "default": Choice("KerasRegressor", "ratingnet's default network", {"model": None}),
+    "classifier": Choice(
+        "KerasClassifier",
+        "the default network as a classifier: it ignores the order of ratings "
+        "(shown for comparison)",
+    ),
+    "ordinal": Choice("KerasOrdinalRegressor", "the ordinal model"),
+    "rating": Choice(
+        "RatingRegressor",
+        "the rating model; handles categories and missing values itself",
+        encode=False,
+    ),
+}
+
+
+def available():
+    """The entries of `MODELS` whose estimator class exists, by name."""
+    return {
+        name: choice
+        for name, choice in MODELS.items()
+        if getattr(ratingnet, choice.estimator, None) is not None
+    }
+
+
+def default_name():
+    """The model ``--model`` picks when not given."""
+    return "rating" if "rating" in available() else "recipe"
+
+
+def describe():
+    """One line per available entry, from the entry and its class docstring."""
+    lines = []
+    for name, choice in available().items():
+        cls = getattr(ratingnet, choice.estimator)
+        lines.append(f"  {name:<11} {choice.about}. {cls.__name__}: {summary(cls)}")
+    lines.append(
+        "  FILE.py:FUNCTION  a build function in your own file, returning a "
+        "Keras model, wrapped in a KerasRegressor"
+    )
+    return "\n".join(lines)
+
+
+def make_model(name, kinds, *, seed, epochs=None, batch_size=None):
+    """The estimator for ``--model name``, with the columns encoded if needed.
+
+    Parameters
+    ----------
+    name : str
+        An entry of `MODELS`, or ``path/to/file.py:function``.
+    kinds : dict of str to str
+        The feature columns' kinds.
+    seed : int
+        The estimator's ``random_state``.
+    epochs, batch_size : int or None
+        Override the entry's own settings when given.
+
+    Returns
+    -------
+    estimator
+    """
+    choice = _choice(name)
+    params = {**choice.params, "random_state": seed}
+    if epochs is not None:
+        params["epochs"] = epochs
+    if batch_size is not None:
+        params["batch_size"] = batch_size
+
+    estimator = getattr(ratingnet, choice.estimator)(**params)
+    if not choice.encode:
+        return estimator
+    return Pipeline([("columns", make_encoder(kinds)), ("estimator", estimator)])
+
+
+def _choice(name):
+    choices = available()
+    if name in choices:
+        return choices[name]
+    if ":" in name and name.rpartition(":")[0].endswith(".py"):
+        return Choice("KerasRegressor", "your function", {"model": load_function(name)})
+    raise CLIError(
+        f"There is no model {name!r}.{did_you_mean(name, choices)} Choose one "
+        f"of {', '.join(choices)}, or give your own build function as "
+        "path/to/file.py:function."
+    )
+
+
+def load_function(spec):
+    """The function named by ``path/to/file.py:function``, its file run once.
+
+    Parameters
+    ----------
+    spec : str
+    """
+    file, _, name = spec.rpartition(":")
+    path = Path(file)
+    if not path.is_file():
+        raise CLIError(
+            f"There is no file {path} (from --model {spec}). Give the path of a "
+            "Python file and the name of its build function, as file.py:function."
+        )
+
+    module = _run_file(path)
+    function = getattr(module, name, None)
+    if not callable(function):
+        functions = [n for n, v in vars(module).items() if callable(v) and n[0] != "_"]
+        raise CLIError(
+            f"{path} has no function {name!r}.{did_you_mean(name, functions)} "
+            "Name a function that returns a Keras model."
+        )
+    return function
+
+
+def _run_file(path):
+    module_name = "ratingnet_user_" + re.sub(r"\W", "_", path.stem)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[module_name]
+        raise CLIError(
+            f"Running {path} failed with {type(error).__name__}: {error}. Fix "
+            "the file so that `python` can import it."
+        ) from None
+    return module

@@ -1,0 +1,116 @@
+"""Where a command's output goes: results to stdout, progress and notes to stderr.
+
+``--quiet`` silences progress and notes; ``--json`` replaces the tables on
+stdout with one JSON document, so that stdout stays machine-readable.
+"""
+
+import contextlib
+import json
+import math
+import re
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+
+class Output:
+    """The consoles of one command run.
+
+    Parameters
+    ----------
+    quiet : bool
+        No progress and no notes on stderr.
+    as_json : bool
+        Results as JSON on stdout, instead of tables.
+    """
+
+    def __init__(self, *, quiet=False, as_json=False):
+        self.quiet = quiet
+        self.as_json = as_json
+        self.stdout = Console(highlight=False)
+        self.stderr = Console(stderr=True, highlight=False)
+
+    def show(self, *renderables):
+        """Print tables or text as results, unless JSON was asked for."""
+        if not self.as_json:
+            for renderable in renderables:
+                self.stdout.print(renderable)
+
+    def note(self, text):
+        """A remark on stderr (what was dropped, where a file went)."""
+        if not self.quiet:
+            self.stderr.print(text, markup=False, soft_wrap=True)
+
+    def json(self, data):
+        """Print ``data`` as JSON on stdout, when JSON was asked for."""
+        if self.as_json:
+            print(json.dumps(_plain(data), indent=2))
+
+    @contextlib.contextmanager
+    def progress(self, description, total=None):
+        """A progress bar on stderr; yields ``advance(description)``."""
+        bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.stderr,
+            transient=True,
+            disable=self.quiet,
+        )
+        with bar:
+            task = bar.add_task(description, total=total)
+
+            def advance(text=None, steps=1):
+                bar.update(task, advance=steps, description=text or description)
+
+            yield advance
+
+
+def table(title, columns, rows):
+    """A rich table; columns of numbers are right-aligned."""
+    rows = [[str(cell) for cell in row] for row in rows]
+    result = Table(title=title, title_justify="left")
+    for i, column in enumerate(columns):
+        numbers = all(_is_number(row[i]) for row in rows)
+        result.add_column(column, justify="right" if numbers else "left")
+    for row in rows:
+        result.add_row(*row)
+    return result
+
+
+def left_out(n_rows):
+    """The note that rows without a target were left out."""
+    rows = "row" if n_rows == 1 else "rows"
+    return f"note: left out {n_rows} {rows} whose target is missing"
+
+
+def _is_number(text):
+    text = re.sub(r"\[/?bold\]", "", text)
+    try:
+        float(text)
+    except ValueError:
+        return text == "-"
+    return True
+
+
+def _plain(value):
+    """JSON-able data: NaN as null, tuples as lists, numpy numbers as Python."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,134 @@
+"""``ratingnet predict``: predictions of a saved model for the rows of a table."""
+
+import numpy as np
+import pandas as pd
+
+from .._saving import load, read_manifest
+from ..evaluation.crossval import nearest_level
+from . import options
+from .docs import summary
+from .errors import CLIError, shorten
+from .output import Output, table
+from .tables import check_columns, read_table, refuse_existing, write_table
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "predict",
+        help="predict with a saved model, writing a CSV or Parquet file",
+        description=(
+            f"Predict with a model saved by `ratingnet fit`. {summary(load)} "
+            "The output has a `prediction` column (and, for a rating target, "
+            "`level`: the prediction rounded to the nearest rating level), "
+            "after the --id column when one is given."
+        ),
+        formatter_class=options.Formatter,
+    )
+    parser.add_argument(
+        "model_dir", metavar="MODEL", help="the folder `ratingnet fit --out` wrote"
+    )
+    options.add_data(parser, target=False)
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="where to write the predictions: CSV, or Parquet for .parquet/.pq",
+    )
+    parser.add_argument("--id", metavar="COL", help="copy this column into the output")
+    options.add_output(parser, force="replace an existing --out file")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    out = Output(quiet=args.quiet, as_json=args.json)
+    path, _ = options.data_and_target(args, target=False)
+    refuse_existing(args.out, args.force, "--out")
+    manifest = _manifest(args.model_dir)
+
+    frame = read_table(path)
+    X = _features(frame, manifest, args.id)
+    with out.progress("predicting"):
+        estimator = load(args.model_dir)
+        predicted = estimator.predict(X)
+
+    result = _result(frame, predicted, manifest, args.id)
+    write_table(result, args.out)
+    out.show(
+        f"Wrote {len(result)} predictions to {args.out}",
+        table(
+            "First rows",
+            list(result.columns),
+            result.head(5).astype(str).values.tolist(),
+        ),
+    )
+    out.json(
+        {
+            "model": str(args.model_dir),
+            "data": str(path),
+            "out": str(args.out),
+            "rows": len(result),
+            "columns": list(result.columns),
+        }
+    )
+    return 0
+
+
+def _preview(result, rows=5):
+    head = result.head(rows)
+    return [
+        [f"{v:.4g}" if isinstance(v, float) else v for v in row]
+        for row in head.itertuples(index=False)
+    ]
+
+
+def _manifest(folder):
+    try:
+        return read_manifest(folder)
+    except (FileNotFoundError, ValueError) as error:
+        raise CLIError(str(error)) from None
+
+
+def _features(frame, manifest, id_column):
+    """The model's feature columns of the table, checked against training."""
+    if id_column is not None:
+        check_columns(frame, [id_column], "--id")
+    needed = manifest["features"]["columns"]
+    if needed is None:
+        return frame.drop(columns=[id_column] if id_column else [])
+
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise CLIError(
+            f"The table lacks {len(missing)} column(s) the model needs: "
+            f"{shorten(missing)}. The model was trained on: {shorten(needed, 12)}. "
+            "Give a table with those columns (other columns are ignored)."
+        )
+    X = frame[needed]
+    _check_categories(X, manifest["info"].get("categories") or {})
+    return X
+
+
+def _check_categories(X, known):
+    for column, categories in known.items():
+        values = X[column].dropna()
+        unseen = values[~values.isin(categories)]
+        if len(unseen):
+            new = shorten(sorted(map(repr, set(unseen))), 5)
+            raise CLIError(
+                f"Column {column!r} has categories the model never saw in "
+                f"training: {new} (first in row {unseen.index[0] + 1}). It "
+                f"knows: {shorten(map(repr, categories), 10)}. Correct those "
+                "values, or fit the model again on data that has them."
+            )
+
+
+def _result(frame, predicted, manifest, id_column):
+    result = pd.DataFrame()
+    if id_column is not None:
+        result[id_column] = frame[id_column].to_numpy()
+    result["prediction"] = predicted
+    target = manifest.get("target") or {}
+    if target.get("kind") == "rating" and np.asarray(predicted).dtype.kind == "f":
+        levels = np.asarray(target["levels"])
+        result["level"] = levels[nearest_level(predicted, levels)]
+    return result

@@ -1,0 +1,230 @@
+"""Reading CSV and Parquet tables, choosing their columns, writing results.
+
+Every mistake here is a `CLIError` that names the file or column and says
+what to do, so that bad input never ends in a traceback.
+"""
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..evaluation import column_kinds
+from .errors import CLIError, did_you_mean, shorten
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_DELIMITERS = ",;\t|"
+
+
+def read_table(path):
+    """Read a CSV (any of , ; tab | as delimiter) or Parquet file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    pandas.DataFrame
+        At least one row.
+    """
+    path = Path(path)
+    _check_file(path)
+    frame = _read_parquet(path) if _is_parquet(path) else _read_csv(path)
+    frame.columns = [str(column) for column in frame.columns]
+    if frame.empty:
+        raise CLIError(
+            f"{path} has no rows (columns: {shorten(frame.columns) or 'none'}). "
+            "Give a table with a header row and at least one row of data."
+        )
+    return frame
+
+
+def _check_file(path):
+    if path.is_dir():
+        raise CLIError(f"{path} is a folder; give the path of a CSV or Parquet file.")
+    if not path.exists():
+        siblings = os.listdir(path.parent) if path.parent.is_dir() else []
+        raise CLIError(
+            f"There is no file {path}.{did_you_mean(path.name, siblings)} "
+            "Check the path, or give a CSV or Parquet file."
+        )
+
+
+def _is_parquet(path):
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    return magic == b"PAR1" or path.suffix.lower() in PARQUET_SUFFIXES
+
+
+def _read_parquet(path):
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises several types for one problem
+        raise CLIError(
+            f"{path} could not be read as a Parquet table ({_first_line(error)}). "
+            "Check that the file is complete, or save it again as CSV or Parquet."
+        ) from None
+
+
+def _read_csv(path):
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = handle.readline()
+        return pd.read_csv(path, sep=_delimiter(header), encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise CLIError(
+            f"{path} is not a text table: it is not UTF-8 text. Give a CSV file "
+            "(or a Parquet file, ending in .parquet)."
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise CLIError(
+            f"{path} is empty. Give a table with a header row and data rows."
+        ) from None
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise CLIError(
+            f"{path} could not be read as a CSV table ({_first_line(error)}). "
+            "Check that every row has as many fields as the header."
+        ) from None
+
+
+def _delimiter(header):
+    """The delimiter that splits the header line into the most fields."""
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _first_line(error):
+    return (
+        str(error).strip().splitlines()[0]
+        if str(error).strip()
+        else type(error).__name__
+    )
+
+
+# Choosing columns -----------------------------------------------------------
+
+
+@dataclass
+class Columns:
+    """The features and target chosen from a table.
+
+    Attributes
+    ----------
+    X : pandas.DataFrame
+        The feature columns, rows with a missing target left out.
+    y : pandas.Series or None
+        The target, without missing values; None when no target was named.
+    kinds : dict of str to str
+        Each feature's kind, "numeric" or "categorical".
+    n_dropped : int
+        Rows left out because their target was missing.
+    """
+
+    X: pd.DataFrame
+    y: pd.Series | None
+    kinds: dict
+    n_dropped: int = 0
+
+
+def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
+    """Split a table into features and target by the column options.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    target : str or None
+        The target column.
+    features : sequence of str
+        The feature columns; empty means every column but the target and
+        those in ``drop``.
+    drop : sequence of str
+        Columns to leave out.
+    categorical : sequence of str
+        Feature columns to treat as categories even if they hold numbers.
+
+    Returns
+    -------
+    Columns
+    """
+    if target is not None:
+        check_columns(frame, [target], "--target")
+    check_columns(frame, features, "--features")
+    check_columns(frame, drop, "--drop")
+
+    names = list(features) or [c for c in frame.columns if c not in set(drop)]
+    names = [c for c in names if c != target]
+    if not names:
+        raise CLIError(
+            f"No feature columns are left (the table has {shorten(frame.columns)}; "
+            f"the target is {target!r}). Keep at least one column besides the target."
+        )
+    check_columns(frame[names], categorical, "--categorical")
+
+    X = frame[names]
+    if target is None:
+        return Columns(X, None, column_kinds(X, categorical))
+    present = frame[target].notna().to_numpy()
+    X, y = (
+        X[present].reset_index(drop=True),
+        frame[target][present].reset_index(drop=True),
+    )
+    return Columns(X, y, column_kinds(X, categorical), int((~present).sum()))
+
+
+def check_columns(frame, names, option):
+    """Raise a CLIError naming the first of ``names`` not in the table."""
+    columns = [str(c) for c in frame.columns]
+    for name in names:
+        if name not in columns:
+            raise CLIError(
+                f"There is no column {name!r} (given to {option})."
+                f"{did_you_mean(name, columns)} The columns are: "
+                f"{shorten(columns, 12)}." + _one_column_hint(columns)
+            )
+
+
+def _one_column_hint(columns):
+    if len(columns) != 1:
+        return ""
+    return (
+        " The file was read as a single column; check that it is a CSV file "
+        "with a header row."
+    )
+
+
+def split_names(values):
+    """Column names from repeated, comma-separated options."""
+    return [
+        name.strip()
+        for value in values or ()
+        for name in value.split(",")
+        if name.strip()
+    ]
+
+
+# Writing --------------------------------------------------------------------
+
+
+def refuse_existing(path, force, option):
+    """Raise unless ``path`` is new or ``--force`` was given."""
+    if Path(path).exists() and not force:
+        raise CLIError(
+            f"{path} already exists. Give another {option} path, or add --force "
+            "to replace it."
+        )
+
+
+def write_table(frame, path):
+    """Write CSV, or Parquet for a .parquet/.pq name, via a temporary file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        frame.to_parquet(partial, index=False)
+    else:
+        frame.to_csv(partial, index=False)
+    os.replace(partial, path)

@@ -1,0 +1,43 @@
+"""Checking the target column before any training starts."""
+
+from sklearn.base import is_regressor
+
+from ..target import inspect_target
+from .errors import CLIError, shorten
+
+
+def check_target(columns, column, estimator, n_rows):
+    """The target's profile; a CLIError if the estimator cannot learn it.
+
+    Parameters
+    ----------
+    columns : Columns
+        The chosen columns (rows with a missing target already left out).
+    column : str
+        The target column's name, for messages.
+    estimator : estimator
+        The model to train.
+    n_rows : int
+        The table's rows, missing targets included.
+    """
+    if columns.y.empty:
+        raise CLIError(
+            f"All {n_rows} values of the target column {column!r} are missing. "
+            "Check that the right column was chosen with --target."
+        )
+    try:
+        profile = inspect_target(columns.y)
+    except ValueError as error:
+        raise CLIError(
+            f"The target column {column!r} cannot be used: {error}"
+        ) from None
+
+    if is_regressor(estimator) and profile.range is None:
+        levels = shorten([repr(level) for level in profile.levels], 5)
+        raise CLIError(
+            f"The target column {column!r} is not numeric (values such as "
+            f"{levels}), and the chosen model is a regressor, which predicts "
+            "numbers. Encode the levels as numbers (e.g. 1-5), or choose "
+            "--model classifier for unordered labels."
+        )
+    return profile

@@ -1,0 +1,195 @@
+"""A self-contained HTML page of an evaluation, with its plots beside it.
+
+The page embeds its plots as base64 PNG images and its style inline, so the
+one file can be mailed or archived; the same plots are written as PNG files
+next to it for slides and documents.
+"""
+
+import base64
+import html
+import math
+from pathlib import Path
+
+from .crossval import HIGHER_IS_BETTER, LABELS
+
+PAGE = "index.html"
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
+       color: #222; padding: 0 1em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { padding: 0.25em 0.8em; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+table.facts td { text-align: left; }
+tr.main td { font-weight: 600; }
+td.best { background: #e6f2e6; }
+figure { margin: 1em 0 2em; }
+figure img { max-width: 100%; border: 1px solid #eee; }
+pre { background: #f6f6f6; padding: 0.8em; }
+.note { color: #555; }
+"""
+
+
+def write_report(evaluation, folder, *, main, title, facts):
+    """Write ``index.html`` and the plots as PNG files into ``folder``.
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+        What `cross_validate` returned.
+    folder : str or path-like
+        Created if missing; files in it with the same names are replaced.
+    main : str
+        The model the report is about; the others are its baselines.
+    title : str
+    facts : dict of str to str
+        The settings to list (data, target, model, folds, seed, versions).
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML page.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = _render(evaluation, main, folder)
+
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        _facts_table(facts),
+        "<h2>Held-out predictions of all folds</h2>",
+        _overall_table(evaluation, main),
+        "<h2>Per fold</h2>",
+        _fold_table(evaluation, main),
+        "<h2>Target</h2>",
+        f"<pre>{_e(str(evaluation.target))}</pre>",
+        *_warnings(evaluation),
+        "<h2>Plots</h2>",
+        *figures,
+    ]
+    page = folder / PAGE
+    page.write_text(_page(title, body), encoding="utf-8")
+    return page
+
+
+def _render(evaluation, main, folder):
+    """Draw each plot that applies; return its HTML and write its PNG."""
+    from . import plots  # matplotlib, only when a report is asked for
+
+    drawings = [
+        (
+            "predicted_vs_actual",
+            plots.predicted_vs_actual(evaluation),
+            "Held-out predictions against the actual values; the line is perfect.",
+        ),
+        (
+            "residuals_by_level",
+            plots.residuals_by_level(evaluation, main),
+            f"Residuals of {main}, by actual level: a box off the zero line is a "
+            "level the model pulls toward the middle or pushes away.",
+        ),
+        (
+            "learning_curves",
+            plots.learning_curves(evaluation, main),
+            "Loss per epoch on the training rows and on the held-out rows of each "
+            "fold; a rising held-out loss means more epochs overfit.",
+        ),
+        (
+            "level_confusion",
+            plots.level_confusion(evaluation, main),
+            f"How often {main}'s rounded prediction lands on each level.",
+        ),
+    ]
+    html_parts = []
+    for name, figure, caption in drawings:
+        if figure is None:
+            # Not left over from an earlier report in the same folder.
+            (folder / f"{name}.png").unlink(missing_ok=True)
+            continue
+        data = plots.png_bytes(figure)
+        (folder / f"{name}.png").write_bytes(data)
+        html_parts.append(_figure(name, data, caption))
+    return html_parts
+
+
+def _figure(name, data, caption):
+    encoded = base64.b64encode(data).decode("ascii")
+    return (
+        f'<figure id="{name}"><img alt="{_e(name)}" '
+        f'src="data:image/png;base64,{encoded}">'
+        f'<figcaption>{_e(caption)} <a href="{name}.png">{name}.png</a>'
+        "</figcaption></figure>"
+    )
+
+
+def _facts_table(facts):
+    rows = "".join(
+        f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in facts.items()
+    )
+    return f'<table class="facts">{rows}</table>'
+
+
+def _overall_table(evaluation, main):
+    columns = [*evaluation.metric_names, "seconds"]
+    rows = [{"model": name, **scores} for name, scores in evaluation.overall.items()]
+    return _score_table(rows, ["model", *columns], main)
+
+
+def _fold_table(evaluation, main):
+    columns = ["model", "fold", *evaluation.metric_names, "seconds"]
+    return _score_table(evaluation.fold_scores, columns, main, mark_best=False)
+
+
+def _score_table(rows, columns, main, *, mark_best=True):
+    best = _best(rows, columns) if mark_best else {}
+    head = "".join(f"<th>{_e(LABELS.get(c, c))}</th>" for c in columns)
+    lines = [f"<tr>{head}</tr>"]
+    for row in rows:
+        cells = "".join(
+            _cell(row[c], best.get(c) == row[c] and c != "seconds") for c in columns
+        )
+        css = ' class="main"' if row["model"] == main else ""
+        lines.append(f"<tr{css}>{cells}</tr>")
+    return f"<table>{''.join(lines)}</table>"
+
+
+def _best(rows, columns):
+    best = {}
+    for column in columns:
+        values = [r[column] for r in rows if isinstance(r[column], float)]
+        values = [v for v in values if not math.isnan(v)]
+        if values:
+            best[column] = max(values) if column in HIGHER_IS_BETTER else min(values)
+    return best
+
+
+def _cell(value, best):
+    text = format_value(value)
+    return f'<td class="best">{text}</td>' if best else f"<td>{_e(text)}</td>"
+
+
+def format_value(value):
+    """A table cell: floats to 3 decimals, NaN as a dash."""
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:.3f}"
+    return str(value)
+
+
+def _warnings(evaluation):
+    if not evaluation.warnings:
+        return []
+    items = "".join(f"<li>{_e(text)}</li>" for text in evaluation.warnings)
+    return ["<h2>Warnings while fitting</h2>", f'<ul class="note">{items}</ul>']
+
+
+def _page(title, body):
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def _e(text):
+    return html.escape(str(text))

@@ -1,0 +1,138 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from ratingnet import RatingRegressor, cross_validate
+from ratingnet._preprocessing import TablePreprocessor
+
+
+@pytest.fixture(scope="module")
+def table():
+    """Numbers with gaps, a few-level and a many-level category, a 1-5 rating."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(10, 3, n),
+            "price": np.where(rng.random(n) < 0.2, np.nan, rng.exponential(5, n)),
+            "colour": rng.choice(["red", "white", "rose"], n),
+            "shop": rng.choice([f"shop{i}" for i in range(40)], n),
+            "empty": np.full(n, np.nan),
+        }
+    )
+    shop_effect = dict(zip(sorted(frame.shop.unique()), rng.normal(0, 1, 40)))
+    score = (
+        3
+        + 0.3 * (frame["size"] - 10)
+        + (frame.colour == "red") * 0.8
+        + frame.shop.map(shop_effect)
+        + rng.normal(0, 0.3, n)
+    )
+    return frame, np.clip(np.round(score), 1, 5)
+
+
+@pytest.fixture(scope="module")
+def fitted(table):
+    X, y = table
+    return RatingRegressor(n_models=3, epochs=40, random_state=0).fit(X, y)
+
+
+def test_learns_a_table_with_categories_and_missing_values(fitted, table):
+    X, y = table
+
+    prediction = fitted.predict(X)
+
+    assert prediction.shape == (len(X),)
+    assert fitted.score(X, y) > 0.6
+    assert prediction.min() >= 1.0 and prediction.max() <= 5.0
+
+
+def test_preprocessing_is_inside_the_estimator(fitted):
+    preprocessor = fitted.preprocessor_
+
+    assert preprocessor.dropped_columns_ == ["empty"]
+    assert list(preprocessor.onehot_levels_) == ["colour"]
+    assert list(preprocessor.embedded_levels_) == ["shop"]
+    assert preprocessor.indicator_columns_ == ["price"]
+    assert fitted.n_features_in_ == 5
+
+
+def test_ensemble_members_differ_and_average(fitted, table):
+    X, _ = table
+    trainable, _ = fitted._members
+
+    assert trainable[0].shape[0] == 3
+    assert not np.allclose(trainable[0][0], trainable[0][1])
+    assert len(fitted.history_["val_loss"]) == len(fitted.history_["loss"])
+
+
+def test_unseen_categories_and_reordered_columns_at_predict(fitted, table):
+    X, _ = table
+    new = X.iloc[:5].copy()
+    new["shop"] = "a shop never seen"
+    new["colour"] = "blue"
+
+    reordered = X[X.columns[::-1]]
+
+    assert np.isfinite(fitted.predict(new)).all()
+    np.testing.assert_array_equal(fitted.predict(reordered), fitted.predict(X))
+
+
+def test_missing_columns_at_predict_are_named(fitted, table):
+    X, _ = table
+
+    with pytest.raises(ValueError, match=r"lacks columns .*\['shop'\]"):
+        fitted.predict(X.drop(columns="shop"))
+
+
+def test_same_seed_same_predictions_also_after_pickle(fitted, table):
+    X, y = table
+
+    again = clone(fitted).fit(X, y)
+    restored = pickle.loads(pickle.dumps(fitted))
+
+    np.testing.assert_array_equal(again.predict(X), fitted.predict(X))
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+
+
+def test_cross_validate_trains_folds_and_members_together(table):
+    X, y = table
+
+    result = cross_validate(
+        RatingRegressor(n_models=2, epochs=5, random_state=0),
+        X,
+        y,
+        cv=3,
+        scoring="neg_root_mean_squared_error",
+    )
+
+    assert result["test_score"].shape == (3,)
+    assert np.all(result["test_score"] < 0)
+
+
+def test_all_missing_table_is_refused():
+    X = pd.DataFrame({"a": [np.nan] * 10, "b": [None] * 10})
+
+    with pytest.raises(ValueError, match="Every column of X is missing"):
+        RatingRegressor(epochs=1).fit(X, np.arange(10.0))
+
+
+def test_constant_target_predicts_the_constant(table):
+    X, _ = table
+
+    est = RatingRegressor(n_models=2, epochs=3, random_state=0)
+    prediction = est.fit(X, np.full(len(X), 4.0)).predict(X)
+
+    np.testing.assert_allclose(prediction, 4.0)
+
+
+def test_soft_clipping_bounds_outliers():
+    X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0, 1e6]})
+
+    encoded = TablePreprocessor().fit(X).transform(X)
+
+    assert np.abs(encoded).max() <= 3.0
+    assert np.all(np.diff(encoded[:, 0]) > 0)
