@@ -12,6 +12,7 @@ enable_compilation_cache()
 from . import datasets, metrics  # noqa: E402
 from ._classifier import KerasClassifier  # noqa: E402
 from ._cross_validation import cross_validate  # noqa: E402
+from ._ordinal import KerasOrdinalRegressor  # noqa: E402
 from ._rating_regressor import RatingRegressor  # noqa: E402
 from ._regressor import KerasRegressor  # noqa: E402
 from .exceptions import NotFittedError, RatingTargetWarning  # noqa: E402
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "KerasClassifier",
+    "KerasOrdinalRegressor",
     "KerasRegressor",
     "NotFittedError",
     "RatingRegressor",

@@ -360,7 +360,7 @@ def _text_levels(y):
         f"{' < ...' if len(levels) > 12 else ''}. If the scale runs otherwise, "
         f"pass it lowest first: KerasOrdinalRegressor(levels={_show(levels)}).",
         RatingTargetWarning,
-        stacklevel=6,
+        stacklevel=7,
     )
     return levels
 

@@ -1,6 +1,7 @@
 """What the engine trains: a Keras model with its loss, optimizer and metrics."""
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,7 +116,10 @@ def _describe(obj, drop=()):
     if hasattr(obj, "structure_key"):
         return obj.structure_key
     try:
-        config = keras.saving.serialize_keras_object(obj)
+        with warnings.catch_warnings():
+            # Keras reads optimizer variables through a NumPy 1 API.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            config = keras.saving.serialize_keras_object(obj)
     except Exception:
         return f"id:{id(obj)}"
 
