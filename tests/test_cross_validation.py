@@ -1,3 +1,6 @@
+import ratingnet._cross_validation as cv_module
+from ratingnet import KerasRegressor, cross_validate
+
 import numpy as np
 import pytest
 from conftest import recipe
@@ -6,9 +9,6 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-import ratingnet._cross_validation as cv_module
-from ratingnet import KerasRegressor, cross_validate
 
 
 @pytest.fixture
