@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/recipe.py
+	$(BIN)/ratingnet evaluate --example wine --report demo-report --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -30,4 +30,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/recipe_speed.py
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) build dist src/*.egg-info demo-report

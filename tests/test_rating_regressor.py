@@ -1,12 +1,12 @@
 import pickle
 
+from ratingnet import RatingRegressor, cross_validate
+from ratingnet._preprocessing import TablePreprocessor
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-
-from ratingnet import RatingRegressor, cross_validate
-from ratingnet._preprocessing import TablePreprocessor
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,9 @@ def table():
             "empty": np.full(n, np.nan),
         }
     )
-    shop_effect = dict(zip(sorted(frame.shop.unique()), rng.normal(0, 1, 40)))
+    shop_effect = dict(
+        zip(sorted(frame.shop.unique()), rng.normal(0, 1, 40), strict=True)
+    )
     score = (
         3
         + 0.3 * (frame["size"] - 10)

@@ -15,6 +15,7 @@ from ._cross_validation import cross_validate  # noqa: E402
 from ._ordinal import KerasOrdinalRegressor  # noqa: E402
 from ._rating_regressor import RatingRegressor  # noqa: E402
 from ._regressor import KerasRegressor  # noqa: E402
+from ._saving import load, read_manifest, save  # noqa: E402
 from .exceptions import NotFittedError, RatingTargetWarning  # noqa: E402
 from .target import inspect_target  # noqa: E402
 
@@ -32,5 +33,8 @@ __all__ = [
     "cross_validate",
     "datasets",
     "inspect_target",
+    "load",
     "metrics",
+    "read_manifest",
+    "save",
 ]

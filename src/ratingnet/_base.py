@@ -324,8 +324,7 @@ class BaseKerasEstimator(BaseEstimator):
         for name, values in result.history.items():
             if name.startswith("val_") and np.all(np.isnan(values)):
                 continue
-            mean = np.nanmean(values, axis=0) if len(values) > 1 else values[0]
-            self.history_.setdefault(name, []).extend(mean.tolist())
+            self.history_.setdefault(name, []).extend(_member_mean(values))
         self._members = _members(result.state["model"])
         self._predict_program = _engine.predict_program(
             self._spec.key, self.model_, ensemble=self._members is not None
@@ -433,6 +432,14 @@ def _input_specs(model):
     return [
         (tuple(int(d) for d in tensor.shape[1:]), tensor.dtype) for tensor in inputs
     ] or [((model.input_shape[-1],), "float32")]
+
+
+def _member_mean(values):
+    """Per epoch, the mean over the members still training; NaN when none is."""
+    trained = ~np.isnan(values)
+    total = np.where(trained, values, 0.0).sum(axis=0)
+    count = trained.sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan).tolist()
 
 
 def _members(model_state):

@@ -5,9 +5,10 @@ JSON, with numeric arrays set aside for an ``.npz`` file and Keras models
 for ``.keras`` files. `Decoder` turns it back. Values that JSON lacks are
 written as one-key objects that name their type (``{"__tuple__": [...]}``).
 
-Only the classes in `SAFE_CLASSES` and ratingnet's own estimators are
-stored or rebuilt, so a tampered file can at most fill an allowed class
-with odd data; it cannot name a function for the loader to call.
+Only the classes in `SAFE_CLASSES` and ratingnet's own estimators (and the
+transformers inside them) are stored or rebuilt, so a tampered file can at
+most fill an allowed class with odd data; it cannot name a function for the
+loader to call.
 """
 
 import importlib
@@ -49,10 +50,16 @@ def class_path(cls):
     for path in SAFE_CLASSES:
         if _import(path) is cls:
             return path
-    ratingnet = importlib.import_module("ratingnet")
-    if getattr(ratingnet, cls.__name__, None) is cls:
-        return f"ratingnet:{cls.__name__}"
+    if _is_ratingnet_module(cls.__module__) and issubclass(cls, BaseEstimator):
+        public = importlib.import_module("ratingnet")
+        if getattr(public, cls.__name__, None) is cls:
+            return f"ratingnet:{cls.__name__}"
+        return f"{cls.__module__}:{cls.__qualname__}"
     return None
+
+
+def _is_ratingnet_module(module):
+    return module == "ratingnet" or module.startswith("ratingnet.")
 
 
 def _import(path):
@@ -63,13 +70,18 @@ def _import(path):
 def _allowed_class(path):
     """The class named ``path``, if saved models may hold it."""
     module, _, name = path.partition(":")
-    allowed = path in SAFE_CLASSES or (module == "ratingnet" and name.isidentifier())
-    cls = _import(path) if allowed else None
+    allowed = path in SAFE_CLASSES or (
+        _is_ratingnet_module(module) and name.isidentifier()
+    )
+    try:
+        cls = _import(path) if allowed else None
+    except (ImportError, AttributeError):
+        cls = None
     if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
         raise ValueError(
             f"The saved model names the class {path!r}, which ratingnet does "
             "not load. The file was not written by ratingnet.save, or was "
-            "changed since."
+            "changed since, or needs a newer ratingnet."
         )
     return cls
 

@@ -76,7 +76,8 @@ def save(estimator, path, *, y=None, info=None):
     path = Path(path)
     _check_replaceable(path)
     encoder = Encoder()
-    manifest = _manifest(estimator, encoder, y, info)
+    with _quiet_keras():
+        manifest = _manifest(estimator, encoder, y, info)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -108,7 +109,8 @@ def load(path):
         with np.load(path / ARRAYS, allow_pickle=False) as stored:
             arrays = {key: stored[key] for key in stored.files}
     models = {name: _load_keras(path / name) for name in manifest["files"]["models"]}
-    return Decoder(arrays, models).decode(manifest["estimator"])
+    with _quiet_keras():
+        return Decoder(arrays, models).decode(manifest["estimator"])
 
 
 def read_manifest(path):

@@ -9,7 +9,20 @@ _SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}$", re.MULTILINE)
 def summary(obj):
     """The first paragraph of ``obj``'s docstring, on one line."""
     doc = inspect.getdoc(obj) or ""
-    return " ".join(doc.split("\n\n")[0].split()).replace("``", "")
+    return plain(doc.split("\n\n")[0])
+
+
+def plain(text):
+    """reST or Markdown text on one line, without its markup."""
+    text = re.sub(r"\*{1,2}(\w.*?)\*{1,2}", r"\1", text)
+    return " ".join(text.replace("``", "").replace("`", "").split())
+
+
+def bullets(obj):
+    """The ``- **term**: text`` items of ``obj``'s docstring, as (term, text)."""
+    doc = inspect.getdoc(obj) or ""
+    items = re.findall(r"^- \*\*(\w+)\*\*: (.+?)(?=^- |^\s*$)", doc, re.M | re.S)
+    return [(term, plain(text)) for term, text in items]
 
 
 def section(obj, title):
@@ -55,4 +68,4 @@ def _plain(lines):
         if line.startswith(".."):
             break
         kept.append(line)
-    return " ".join(" ".join(kept).split()).replace("``", "")
+    return plain(" ".join(kept))

@@ -8,12 +8,12 @@ from .. import __version__, metrics
 from ..evaluation import baselines, cross_validate, write_report
 from ..evaluation.crossval import HIGHER_IS_BETTER, LABELS
 from ..evaluation.report import format_value
-from . import models, options
+from . import options
 from .docs import summary
 from .errors import CLIError
-from .output import Output, left_out, table
-from .tables import choose_columns, read_table, refuse_existing
-from .targets import check_target
+from .output import Output, table
+from .tables import refuse_existing
+from .training import prepare
 
 _METRIC_FUNCTIONS = {
     "RMSE": metrics.rmse,
@@ -61,37 +61,22 @@ def add_parser(commands):
 
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
-    path, target = options.data_and_target(args)
     if args.report:
         refuse_existing(args.report, args.force, "--report")
+    setup = prepare(args, out)
+    _check_folds(args.cv, len(setup.columns.y), setup.profile)
 
-    frame = read_table(path)
-    columns = choose_columns(frame, target=target, **options.column_options(args))
-    name = args.model or models.default_name()
-    model = models.make_model(
-        name,
-        columns.kinds,
-        seed=args.seed,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-    )
-    profile = check_target(columns, target, model, len(frame))
-    _check_folds(args.cv, len(columns.y), profile)
-    if columns.n_dropped:
-        out.note(left_out(columns.n_dropped))
+    kinds = setup.columns.kinds
+    candidates = {setup.name: setup.model, **baselines(kinds, seed=args.seed)}
+    evaluation = _cross_validate(out, candidates, setup.columns, args)
+    report = _report(evaluation, args, setup) if args.report else None
 
-    candidates = {name: model, **baselines(columns.kinds, seed=args.seed)}
-    evaluation = _cross_validate(out, candidates, columns, args)
-    report = (
-        _report(evaluation, args, name, path, target, columns) if args.report else None
-    )
-
-    out.show(*_tables(evaluation, name))
+    out.show(*_tables(evaluation, setup.name))
     for text in evaluation.warnings:
         out.note(f"warning: {text}")
     if report:
         out.show(f"\nReport: {report}")
-    out.json(_as_json(evaluation, args, name, path, target, columns, report))
+    out.json(_as_json(evaluation, args, setup, report))
     return 0
 
 
@@ -109,18 +94,13 @@ def _check_folds(cv, n_rows, profile):
 
 
 def _cross_validate(out, candidates, columns, args):
-    steps = len(candidates) * args.cv
-    with out.progress("cross-validating", total=steps) as advance:
-        first = [True]
+    with out.progress("cross-validating", total=len(candidates)) as advance:
+        done = []
 
-        def on_step(model_name, fold):
-            text = (
-                None
-                if model_name is None
-                else f"{model_name}, fold {fold + 1}/{args.cv}"
-            )
-            advance(text, steps=0 if first[0] else 1)
-            first[0] = False
+        def on_step(name):
+            text = None if name is None else f"cross-validating {name}"
+            advance(text, steps=len(done[:1]))
+            done.append(name)
 
         return cross_validate(
             candidates,
@@ -128,6 +108,7 @@ def _cross_validate(out, candidates, columns, args):
             columns.y,
             cv=args.cv,
             seed=args.seed,
+            curves=bool(args.report),
             on_step=on_step,
         )
 
@@ -173,17 +154,18 @@ def _fold_table(evaluation):
     return table("RMSE per fold", ["fold", *[escape(n) for n in names]], rows)
 
 
-def _facts(args, name, path, target, columns, evaluation):
+def _facts(args, setup, evaluation):
     import jax
     import keras
     import sklearn
 
-    profile = evaluation.target
+    profile, columns = evaluation.target, setup.columns
+    scale = f", {profile.range[0]} to {profile.range[1]}" if profile.range else ""
     return {
-        "data": f"{path} ({len(columns.y)} rows used, {columns.n_dropped} left out)",
-        "target": f"{target}: {profile.kind}"
-        + (f", {profile.range[0]} to {profile.range[1]}" if profile.range else ""),
-        "model": name,
+        "data": f"{setup.path} ({len(columns.y)} rows used, "
+        f"{columns.n_dropped} left out)",
+        "target": f"{setup.target}: {profile.kind}{scale}",
+        "model": setup.name,
         "folds": f"{args.cv}, shuffled with seed {args.seed}",
         "features": ", ".join(f"{c} ({k})" for c, k in columns.kinds.items()),
         "versions": f"ratingnet {__version__}, keras {keras.__version__}, "
@@ -191,25 +173,27 @@ def _facts(args, name, path, target, columns, evaluation):
     }
 
 
-def _report(evaluation, args, name, path, target, columns):
-    facts = _facts(args, name, path, target, columns, evaluation)
-    title = f"{name} on {Path(path).name}: predicting {target}"
-    return write_report(evaluation, args.report, main=name, title=title, facts=facts)
+def _report(evaluation, args, setup):
+    facts = _facts(args, setup, evaluation)
+    title = f"{setup.name} on {Path(setup.path).name}: predicting {setup.target}"
+    return write_report(
+        evaluation, args.report, main=setup.name, title=title, facts=facts
+    )
 
 
-def _as_json(evaluation, args, name, path, target, columns, report):
+def _as_json(evaluation, args, setup, report):
     profile = evaluation.target
     return {
-        "data": str(path),
-        "rows": len(columns.y),
-        "rows_left_out": columns.n_dropped,
+        "data": str(setup.path),
+        "rows": len(setup.columns.y),
+        "rows_left_out": setup.columns.n_dropped,
         "target": {
-            "column": target,
+            "column": setup.target,
             "kind": profile.kind,
             "levels": None if profile.levels is None else list(profile.levels),
             "range": None if profile.range is None else list(profile.range),
         },
-        "model": name,
+        "model": setup.name,
         "cv": args.cv,
         "seed": args.seed,
         "overall": evaluation.overall,

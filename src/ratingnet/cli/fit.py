@@ -6,11 +6,11 @@ import warnings
 from .. import metrics
 from .._saving import save
 from ..evaluation.columns import CATEGORICAL
-from . import models, options
-from .docs import summary
-from .output import Output, left_out
-from .tables import choose_columns, read_table, refuse_existing
-from .targets import check_target
+from ..evaluation.crossval import user_warnings
+from . import options
+from .output import Output
+from .tables import refuse_existing
+from .training import prepare
 
 
 def add_parser(commands):
@@ -19,7 +19,8 @@ def add_parser(commands):
         help="train a model on all rows and save it",
         description=(
             "Train a model on every row of a table whose target is present, and "
-            f"save it to a folder. {summary(save)} The folder holds the Keras "
+            "save it to a folder; an existing model folder is replaced only "
+            "once the new one is complete. The folder holds the Keras "
             "model (model.keras), the settings and preprocessing as JSON "
             "(ratingnet.json) and numeric arrays (arrays.npz); loading it runs "
             "no code from the files."
@@ -39,40 +40,25 @@ def add_parser(commands):
 
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
-    path, target = options.data_and_target(args)
     refuse_existing(args.out, args.force, "--out")
+    setup = prepare(args, out)
 
-    frame = read_table(path)
-    columns = choose_columns(frame, target=target, **options.column_options(args))
-    name = args.model or models.default_name()
-    model = models.make_model(
-        name,
-        columns.kinds,
-        seed=args.seed,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-    )
-    check_target(columns, target, model, len(frame))
-    if columns.n_dropped:
-        out.note(left_out(columns.n_dropped))
+    seconds = _train(out, setup)
+    info = _info(args, setup)
+    save(setup.model, args.out, y=setup.columns.y, info=info)
 
-    seconds = _train(out, model, columns, name)
-    info = _info(args, name, path, target, columns)
-    save(model, args.out, y=columns.y, info=info)
-
-    scores = _training_scores(model, columns)
+    scores = _training_scores(setup.model, setup.columns)
     shown = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
     out.show(
-        f"Saved {name} to {args.out} (trained on {len(columns.y)} rows in "
-        f"{seconds:.1f} s).",
+        f"Saved {setup.name} to {args.out} (trained on {len(setup.columns.y)} "
+        f"rows in {seconds:.1f} s).",
         f"On the training rows: {shown} (optimistic; `ratingnet evaluate` "
         "scores held-out rows).",
     )
     out.json(
         {
-            "model": name,
             "out": str(args.out),
-            "rows": len(columns.y),
+            "rows": len(setup.columns.y),
             "seconds": seconds,
             "training_scores": scores,
             **info,
@@ -81,35 +67,36 @@ def run(args):
     return 0
 
 
-def _train(out, model, columns, name):
+def _train(out, setup):
     start = time.perf_counter()
+    rows = len(setup.columns.y)
     with (
-        out.progress(f"training {name} on {len(columns.y)} rows"),
+        out.progress(f"training {setup.name} on {rows} rows"),
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always")
-        model.fit(columns.X, columns.y)
-    for message in dict.fromkeys(
-        str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)
-    ):
-        out.note(f"warning: {message}")
+        setup.model.fit(setup.columns.X, setup.columns.y)
+    for text in dict.fromkeys(user_warnings(caught)):
+        out.note(f"warning: {text}")
     return time.perf_counter() - start
 
 
-def _info(args, name, path, target, columns):
+def _info(args, setup):
     """What predict needs to check a new table, and what the model was."""
+    X, kinds = setup.columns.X, setup.columns.kinds
     categories = {
-        column: sorted(columns.X[column].dropna().unique().tolist(), key=str)
-        for column, kind in columns.kinds.items()
+        column: sorted(X[column].dropna().unique().tolist(), key=str)
+        for column, kind in kinds.items()
         if kind == CATEGORICAL
     }
     return {
         "command": "ratingnet fit",
-        "model": name,
-        "data": str(path),
-        "target_column": target,
-        "kinds": columns.kinds,
+        "model": setup.name,
+        "data": str(setup.path),
+        "target_column": setup.target,
+        "kinds": kinds,
         "categories": categories,
+        "as_categories": setup.as_categories,
         "seed": args.seed,
     }
 

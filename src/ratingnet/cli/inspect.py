@@ -4,20 +4,25 @@ from .. import target as target_module
 from ..evaluation.columns import NUMERIC
 from ..target import inspect_target
 from . import options
-from .docs import summary
+from .docs import bullets
 from .errors import CLIError
 from .output import Output, table
 from .tables import choose_columns, read_table
 
 
 def add_parser(commands):
+    limit = str(target_module.MAX_RATING_LEVELS)
+    kinds = "\n".join(
+        f"  {term:<11} {text.replace('MAX_RATING_LEVELS', limit)}"
+        for term, text in bullets(target_module)
+    )
     parser = commands.add_parser(
         "inspect",
         help="describe a table and its target column",
         description=(
             "Describe a table (rows, column kinds, missing values) and, with "
-            f"--target, the target column. {summary(target_module)}\n\n"
-            + target_module.__doc__.split("\n\n", 1)[1].split("Missing values")[0]
+            "--target, the target column: its kind, levels and range, and "
+            "which estimator suits it.\n\nkinds of target:\n" + kinds
         ),
         formatter_class=options.Formatter,
     )

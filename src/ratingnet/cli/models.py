@@ -138,6 +138,12 @@ def make_model(name, kinds, *, seed, epochs=None, batch_size=None):
     return Pipeline([("columns", make_encoder(kinds)), ("estimator", estimator)])
 
 
+def encodes_columns(name):
+    """Whether the command line encodes the columns for ``--model name``."""
+    choice = available().get(name)
+    return choice is None or choice.encode
+
+
 def _choice(name):
     choices = available()
     if name in choices:

@@ -11,7 +11,8 @@ from .docs import parameter, summary
 from .errors import CLIError
 from .tables import split_names
 
-# Tables that ship with ratingnet: a function giving the path, and the target.
+# Tables that ship with ratingnet: the function giving its path, its target
+# column, and the function that loads it (whose docstring describes it).
 EXAMPLES = {"wine": (datasets.wine_path, "quality", datasets.load_wine)}
 
 

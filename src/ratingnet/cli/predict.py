@@ -6,10 +6,15 @@ import pandas as pd
 from .._saving import load, read_manifest
 from ..evaluation.crossval import nearest_level
 from . import options
-from .docs import summary
 from .errors import CLIError, shorten
 from .output import Output, table
-from .tables import check_columns, read_table, refuse_existing, write_table
+from .tables import (
+    as_categories,
+    check_columns,
+    read_table,
+    refuse_existing,
+    write_table,
+)
 
 
 def add_parser(commands):
@@ -17,7 +22,8 @@ def add_parser(commands):
         "predict",
         help="predict with a saved model, writing a CSV or Parquet file",
         description=(
-            f"Predict with a model saved by `ratingnet fit`. {summary(load)} "
+            "Predict with a model saved by `ratingnet fit`; loading it runs no "
+            "code from the model folder. "
             "The output has a `prediction` column (and, for a rating target, "
             "`level`: the prediction rounded to the nearest rating level), "
             "after the --id column when one is given."
@@ -55,11 +61,7 @@ def run(args):
     write_table(result, args.out)
     out.show(
         f"Wrote {len(result)} predictions to {args.out}",
-        table(
-            "First rows",
-            list(result.columns),
-            result.head(5).astype(str).values.tolist(),
-        ),
+        table("First rows", list(result.columns), _preview(result)),
     )
     out.json(
         {
@@ -105,7 +107,7 @@ def _features(frame, manifest, id_column):
         )
     X = frame[needed]
     _check_categories(X, manifest["info"].get("categories") or {})
-    return X
+    return as_categories(X, manifest["info"].get("as_categories") or [])
 
 
 def _check_categories(X, known):

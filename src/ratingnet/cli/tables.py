@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..evaluation import column_kinds
+from ..evaluation.columns import CATEGORICAL
 from .errors import CLIError, did_you_mean, shorten
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -173,6 +174,24 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
         frame[target][present].reset_index(drop=True),
     )
     return Columns(X, y, column_kinds(X, categorical), int((~present).sum()))
+
+
+def forced_categories(columns):
+    """The numeric columns that ``--categorical`` makes categories."""
+    return [
+        name
+        for name, kind in columns.kinds.items()
+        if kind == CATEGORICAL and pd.api.types.is_numeric_dtype(columns.X[name])
+    ]
+
+
+def as_categories(X, names):
+    """X with these columns as pandas categories.
+
+    For models that encode columns themselves and tell categories from
+    numbers by their type.
+    """
+    return X.astype(dict.fromkeys(names, "category")) if names else X
 
 
 def check_columns(frame, names, option):

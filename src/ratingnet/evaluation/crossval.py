@@ -1,10 +1,14 @@
 """K-fold cross-validation of several models on the same folds, with metrics.
 
 Every model is fitted on the same training rows of each fold and predicts
-the fold's held-out rows. The metrics are computed per fold and over all
-held-out predictions together ("overall"). A Keras model also reports its
-loss on the held-out rows after each epoch (``val_loss`` in ``history_``),
-which draws its learning curve; the held-out rows never steer its training.
+the fold's held-out rows; a ratingnet model trains all its folds together
+(`ratingnet.cross_validate`). The metrics are computed per fold and over
+all held-out predictions together ("overall").
+
+A learning curve needs a loss on rows the model did not train on. Where a
+Keras model records none (no ``val_loss`` in ``history_``), its first fold
+is fitted once more with the fold's held-out rows as validation data; they
+are only watched, never used to steer training.
 """
 
 import time
@@ -18,6 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from .. import metrics
 from .._base import BaseKerasEstimator
+from .._cross_validation import cross_validate as cross_validate_model
 from ..target import TargetProfile, inspect_target
 
 # The metrics of every numeric target, and those added for ratings.
@@ -52,12 +57,14 @@ class Evaluation:
         Each model's held-out predictions, one per row.
     fold_scores : list of dict
         One row per model and fold: ``model``, ``fold`` (1-based), the
-        metrics, and ``seconds`` (time to fit and predict).
+        metrics, and ``seconds`` (time to fit and predict; folds trained
+        together share their training time equally).
     overall : dict of str to dict
         Each model's metrics over all held-out predictions, and its
         ``seconds`` summed over folds.
     histories : dict of str to list of dict
-        Each Keras model's ``history_`` per fold.
+        Each Keras model's ``history_`` per fold (the first fold's from its
+        refit, when ``curves`` asked for one).
     warnings : list of str
         The distinct warnings raised while fitting, as ``"Category: text"``.
     """
@@ -80,7 +87,7 @@ class Evaluation:
         return names
 
 
-def cross_validate(models, X, y, *, cv=5, seed=0, on_step=None):
+def cross_validate(models, X, y, *, cv=5, seed=0, curves=False, on_step=None):
     """Fit and score each model on the same K folds.
 
     Parameters
@@ -95,9 +102,12 @@ def cross_validate(models, X, y, *, cv=5, seed=0, on_step=None):
         The number of folds; rows are shuffled before they are split.
     seed : int, default=0
         Seeds the shuffling of rows into folds.
+    curves : bool, default=False
+        Record a held-out loss per epoch for Keras models that record none
+        (see the module docstring); costs one more fit per such model.
     on_step : callable, default=None
-        Called as ``on_step(model_name, fold)`` before each fit, and as
-        ``on_step(None, None)`` when all are done.
+        Called as ``on_step(model_name)`` before each model, and as
+        ``on_step(None)`` when all are done.
 
     Returns
     -------
@@ -109,15 +119,17 @@ def cross_validate(models, X, y, *, cv=5, seed=0, on_step=None):
     seen = {}
 
     for name, model in models.items():
-        result.predictions[name] = np.full(len(y), np.nan)
-        for fold, (train, test) in enumerate(splits):
-            if on_step is not None:
-                on_step(name, fold)
-            _run_fold(result, name, clone(model), X, fold, train, test, seen)
-        result.overall[name] = _overall(result, name)
+        if on_step is not None:
+            on_step(name)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _run_model(result, name, model, X, splits)
+            if curves:
+                _add_curve(result, name, model, X, splits[0])
+        seen.update(dict.fromkeys(user_warnings(caught)))
 
     if on_step is not None:
-        on_step(None, None)
+        on_step(None)
     result.warnings = list(seen)
     return result
 
@@ -143,50 +155,60 @@ def _fold_of_rows(splits):
     return folds
 
 
-def _run_fold(result, name, model, X, fold, train, test, seen):
-    """Fit on the training rows, predict the held-out ones, and score them."""
+def _run_model(result, name, model, X, splits):
+    """Fit the model's folds, predict their held-out rows, and score them."""
     y = result.y
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _fit(model, X.iloc[train], y[train], X.iloc[test], y[test])
-        predicted = np.asarray(model.predict(X.iloc[test]), dtype=float)
-    seconds = time.perf_counter() - start
-
-    seen.update(dict.fromkeys(_shown(caught)))
-    result.predictions[name][test] = predicted
-    scores = _scores(y[test], predicted, result.metric_names, result.target)
-    result.fold_scores.append(
-        {"model": name, "fold": fold + 1, **scores, "seconds": seconds}
+    fitted = cross_validate_model(
+        model, X, y, cv=splits, scoring="r2", return_estimator=True
     )
+    result.predictions[name] = np.full(len(y), np.nan)
 
-    network = _keras_step(model)
-    if network is not None:
-        result.histories.setdefault(name, []).append(dict(network.history_))
+    estimators = fitted["estimator"]
+    for fold, (estimator, (_, test)) in enumerate(zip(estimators, splits, strict=True)):
+        start = time.perf_counter()
+        predicted = np.asarray(estimator.predict(X.iloc[test]), dtype=float)
+        seconds = fitted["fit_time"][fold] + time.perf_counter() - start
+
+        result.predictions[name][test] = predicted
+        scores = _scores(y[test], predicted, result.metric_names, result.target)
+        result.fold_scores.append(
+            {"model": name, "fold": fold + 1, **scores, "seconds": float(seconds)}
+        )
+        network = _keras_step(estimator)
+        if network is not None:
+            result.histories.setdefault(name, []).append(dict(network.history_))
+    result.overall[name] = _overall(result, name)
 
 
-def _shown(caught):
-    """The warnings meant for users; deprecations are for developers."""
+def user_warnings(caught):
+    """``"Category: message"`` of the warnings meant for users.
+
+    Deprecations are left out: they are for developers of the libraries.
+    """
     for w in caught:
         if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning):
             yield f"{w.category.__name__}: {w.message}"
 
 
-def _fit(model, X_train, y_train, X_test, y_test):
-    """Fit; a Keras model also records its loss on the held-out rows."""
-    network = _keras_step(model)
-    if network is None:
-        model.fit(X_train, y_train)
+def _add_curve(result, name, model, X, split):
+    """Refit the first fold, watching its held-out rows, if nothing was."""
+    histories = result.histories.get(name)
+    if not histories or "val_loss" in histories[0]:
         return
 
-    steps = model[:-1] if isinstance(model, Pipeline) else None
-    if steps is not None:
-        X_train = steps.fit_transform(X_train, y_train)
-        X_test = steps.transform(X_test)
+    train, test = split
+    y = result.y
+    model = clone(model)
+    network = _keras_step(model)
+    X_train, X_test = X.iloc[train], X.iloc[test]
+    if isinstance(model, Pipeline):
+        X_train = model[:-1].fit_transform(X_train, y[train])
+        X_test = model[:-1].transform(X_test)
 
     # A classifier cannot score held-out labels it never saw in training.
-    known = np.isin(y_test, y_train) if is_classifier(network) else slice(None)
-    network.fit(X_train, y_train, X_val=X_test[known], y_val=y_test[known])
+    known = np.isin(y[test], y[train]) if is_classifier(network) else slice(None)
+    network.fit(X_train, y[train], X_val=X_test[known], y_val=y[test][known])
+    histories[0] = dict(network.history_)
 
 
 def _keras_step(model):

@@ -86,7 +86,7 @@ def _groups(evaluation):
 
 
 def learning_curves(evaluation, name):
-    """Loss per epoch on the training and held-out rows, each fold a line."""
+    """Loss per epoch on the training and validation rows, each fold a line."""
     histories = evaluation.histories.get(name)
     if not histories:
         return None
@@ -109,7 +109,7 @@ def learning_curves(evaluation, name):
                 history["val_loss"],
                 color="tab:orange",
                 alpha=0.8,
-                label="held-out rows" if first else None,
+                label="validation rows" if first else None,
             )
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")

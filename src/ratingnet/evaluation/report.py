@@ -91,8 +91,10 @@ def _render(evaluation, main, folder):
         (
             "learning_curves",
             plots.learning_curves(evaluation, main),
-            "Loss per epoch on the training rows and on the held-out rows of each "
-            "fold; a rising held-out loss means more epochs overfit.",
+            "Loss per epoch on each fold's training rows, and on rows the model "
+            "did not train on (its own early-stopping rows, or the first "
+            "fold's held-out rows); a rising validation loss means more "
+            "epochs overfit.",
         ),
         (
             "level_confusion",

@@ -1,0 +1,67 @@
+"""What fit and evaluate share: the table, its columns and the model to train."""
+
+from dataclasses import dataclass
+
+from . import models, options
+from .output import left_out
+from .tables import (
+    Columns,
+    as_categories,
+    choose_columns,
+    forced_categories,
+    read_table,
+)
+from .targets import check_target
+
+
+@dataclass
+class Setup:
+    """A table read and split, and the model chosen for it.
+
+    Attributes
+    ----------
+    path : str
+        The table's file.
+    target : str
+        The target column.
+    columns : Columns
+        Features and target, rows with a missing target left out.
+    name : str
+        The ``--model`` name.
+    model : estimator
+        The unfitted model.
+    profile : ratingnet.target.TargetProfile
+    as_categories : list of str
+        Numeric columns given to the model as pandas categories (for models
+        that encode columns themselves).
+    """
+
+    path: str
+    target: str
+    columns: Columns
+    name: str
+    model: object
+    profile: object
+    as_categories: list
+
+
+def prepare(args, out):
+    """Read the table, choose its columns and the model, and check the target."""
+    path, target = options.data_and_target(args)
+    frame = read_table(path)
+    columns = choose_columns(frame, target=target, **options.column_options(args))
+    name = args.model or models.default_name()
+    model = models.make_model(
+        name,
+        columns.kinds,
+        seed=args.seed,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+    )
+    profile = check_target(columns, target, model, len(frame))
+
+    cast = [] if models.encodes_columns(name) else forced_categories(columns)
+    columns.X = as_categories(columns.X, cast)
+    if columns.n_dropped:
+        out.note(left_out(columns.n_dropped))
+    return Setup(path, target, columns, name, model, profile, cast)

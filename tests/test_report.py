@@ -1,0 +1,155 @@
+"""The HTML report of ``ratingnet evaluate --report``, opened in a real browser."""
+
+import base64
+import re
+import shutil
+import subprocess
+
+from ratingnet.cli import main
+from ratingnet.cli.models import make_model
+from ratingnet.evaluation import column_kinds, cross_validate
+
+import numpy as np
+import pandas as pd
+import pytest
+
+PNG = b"\x89PNG\r\n\x1a\n"
+RATING_PLOTS = {
+    "predicted_vs_actual.png",
+    "residuals_by_level.png",
+    "learning_curves.png",
+    "level_confusion.png",
+}
+FAST = ["--model", "recipe", "--epochs", "3", "--batch-size", "16", "--cv", "2"]
+
+
+def _table(rating=True, n=100):
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"a": rng.normal(size=n), "kind": rng.choice(["x", "y"], n)})
+    score = 3 + frame["a"] + (frame["kind"] == "x")
+    frame["target"] = np.clip(np.round(score), 1, 5) if rating else score
+    return frame
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """A report written over a folder that exists (with --force)."""
+    folder = tmp_path_factory.mktemp("report")
+    (folder / "keep.txt").write_text("not ours")
+    data = folder.parent / "ratings.csv"
+    _table().to_csv(data, index=False)
+
+    argv = ["evaluate", str(data), "--target", "target", "--report", str(folder)]
+    assert main([*argv, "--force", "-q", *FAST]) == 0
+    return folder
+
+
+def test_report_files(report):
+    assert {"index.html", "keep.txt"} | RATING_PLOTS == {
+        p.name for p in report.iterdir()
+    }
+    for name in RATING_PLOTS:
+        assert (report / name).read_bytes().startswith(PNG)
+
+    page = (report / "index.html").read_text()
+    embedded = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(embedded) == len(RATING_PLOTS)
+    assert all(base64.b64decode(data).startswith(PNG) for data in embedded)
+    for text in ("recipe", "ridge", "mean", "QWK", "within one", "Per fold"):
+        assert text in page
+
+
+def test_existing_report_folder_needs_force(report, capsys):
+    argv = ["evaluate", str(report.parent / "ratings.csv"), "--target", "target"]
+    assert main([*argv, "--report", str(report)]) == 1
+    assert "add --force" in capsys.readouterr().err
+
+
+def test_report_of_a_continuous_target_has_no_level_confusion(tmp_path):
+    data = tmp_path / "scores.csv"
+    _table(rating=False).to_csv(data, index=False)
+    argv = [
+        "evaluate",
+        str(data),
+        "--target",
+        "target",
+        "--report",
+        str(tmp_path / "r"),
+    ]
+    assert main([*argv, "-q", *FAST]) == 0
+    written = {p.name for p in (tmp_path / "r").iterdir()}
+    assert written == {"index.html"} | RATING_PLOTS - {"level_confusion.png"}
+
+
+def test_learning_curve_watches_held_out_rows():
+    frame = _table()
+    X, y = frame[["a", "kind"]], frame["target"]
+    model = make_model("recipe", column_kinds(X), seed=0, epochs=3)
+    result = cross_validate({"recipe": model}, X, y, cv=2, curves=True)
+    first, second = result.histories["recipe"]
+    assert len(first["val_loss"]) == 3
+    assert "val_loss" not in second
+
+
+# In a browser -------------------------------------------------------------------
+
+# Records, once the page has loaded, how wide each image decoded.
+_PROBE = """<script>
+window.addEventListener("load", function () {
+  var widths = Array.from(document.images).map(function (image) {
+    return image.complete ? image.naturalWidth : 0;
+  });
+  document.body.setAttribute("data-image-widths", widths.join(","));
+});
+</script>"""
+
+
+def _chromium():
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="headless Chromium is not installed (apt-get install chromium); "
+    ".ci/run installs it",
+)
+def test_browser_shows_every_plot(report, tmp_path):
+    page = (report / "index.html").read_text()
+    probe = report / "probe.html"
+    probe.write_text(page.replace("</body>", _PROBE + "</body>"))
+    try:
+        dom = _dump_dom(probe, tmp_path)
+    finally:
+        probe.unlink()
+
+    widths = re.search(r'data-image-widths="([^"]*)"', dom)
+    assert widths is not None, dom[:500]
+    widths = [int(w) for w in widths.group(1).split(",")]
+    assert len(widths) == len(RATING_PLOTS)
+    assert all(width > 100 for width in widths)
+
+
+def _dump_dom(page, profile):
+    result = subprocess.run(
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--window-size=1200,2000",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
