@@ -14,7 +14,10 @@ rating tables: red wine, Chem97, TeachingRatings and movies (see
    features,
 4. ``Ridge``: scikit-learn's, on the same features,
 5. ``LightGBM``: ``LGBMRegressor``'s defaults on the raw DataFrame, its
-   categories as pandas categories.
+   categories as pandas categories,
+6. ``LightGBM-1-thread``: the same with ``n_jobs=1``, a time that other
+   work on the machine disturbs far less; LightGBM's time, for the ratios
+   and the goals, is the faster of the two.
 
 ``--sklearn-cv`` sends the ratingnet peers through scikit-learn's
 ``cross_validate`` too, and the extra peer ``recipe-sklearn-cv`` (not run
@@ -40,8 +43,16 @@ from _common import FRAME_SOURCES, RESULTS, load_frame, machine, markdown_table
 from recipe_speed import format_rmse, recipe_model, report_progress
 
 TABLES = ("wine", "chem97", "teaching", "movies")
-PEERS = ("RatingRegressor", "recipe", "MLPRegressor", "Ridge", "LightGBM")
-EXTRA_PEERS = ("recipe-sklearn-cv", "LightGBM-1-thread")
+PEERS = (
+    "RatingRegressor",
+    "recipe",
+    "MLPRegressor",
+    "Ridge",
+    "LightGBM",
+    "LightGBM-1-thread",
+)
+EXTRA_PEERS = ("recipe-sklearn-cv",)
+LIGHTGBM_PEERS = ("LightGBM", "LightGBM-1-thread")
 RATINGNET_PEERS = ("RatingRegressor", "recipe")
 COMPILING_PEERS = (*RATINGNET_PEERS, "recipe-sklearn-cv")
 N_FOLDS = 5
@@ -364,8 +375,8 @@ HEADER = [
 def table_rows(runs):
     rows = []
     for run in runs:
-        reference = find(runs, run.table, "LightGBM")
-        ratio = f"{run.wall / reference.wall:.1f}x" if reference else "n/a"
+        reference = lightgbm_wall(runs, run.table)
+        ratio = f"{run.wall / reference:.1f}x" if reference else "n/a"
         rows.append(
             [
                 run.table,
@@ -383,6 +394,12 @@ def table_rows(runs):
 
 def find(runs, table, peer):
     return next((r for r in runs if r.table == table and r.peer == peer), None)
+
+
+def lightgbm_wall(runs, table):
+    """LightGBM's time on ``table``: the faster of its rows; None if not run."""
+    walls = [find(runs, table, peer) for peer in LIGHTGBM_PEERS]
+    return min((run.wall for run in walls if run), default=None)
 
 
 def report(runs, skipped, baselines, load, args):
@@ -404,9 +421,10 @@ def report(runs, skipped, baselines, load, args):
         "Keras's once-per-process costs. Peers without compilation whose "
         f"cross-validation takes under {REPEAT_UNDER_S} s are timed "
         f"{REPEATS} times and the fastest counts; the ratingnet peers are "
-        "timed once, with their compilation. LightGBM-1-thread, when run, "
-        "is LightGBM's default but for n_jobs=1: a time that a busy "
-        "machine disturbs less. "
+        "timed once, with their compilation. LightGBM-1-thread is LightGBM's "
+        "default but for n_jobs=1 (the same model): a time that other work "
+        "on the machine disturbs less. 'wall / LightGBM' and the goals use "
+        "the faster of LightGBM's two rows. "
         "'features' is the number of columns the model saw in the first "
         "fold; 'setting' is read from the fitted folds. The one-hot peers "
         "(recipe, MLPRegressor, Ridge) impute numbers with the median and "
@@ -469,15 +487,18 @@ def not_worse_than_ridge(runs, tables):
         return f"{goal}: not evaluated, Ridge was not run."
     verdict = "FAIL" if worse else "PASS"
     where = f"worse on {', '.join(worse)}" if worse else "not worse on any"
-    return f"{goal}: {verdict}, {where} of {len(compared)} tables run."
+    return f"{goal}: {verdict}, {where} of the tables run ({len(compared)})."
 
 
 def wall_over_lightgbm(runs, tables):
-    compared = pairs(runs, tables, "RatingRegressor", "LightGBM")
     goal = f"CV wall at most {MAX_WALL_OVER_LIGHTGBM}x LightGBM's on each table"
-    if not compared:
+    ratios = {
+        table: find(runs, table, "RatingRegressor").wall / lightgbm_wall(runs, table)
+        for table in tables
+        if find(runs, table, "RatingRegressor") and lightgbm_wall(runs, table)
+    }
+    if not ratios:
         return f"{goal}: not evaluated, LightGBM was not run."
-    ratios = {t: ours.wall / theirs.wall for t, ours, theirs in compared}
     verdict = "PASS" if max(ratios.values()) <= MAX_WALL_OVER_LIGHTGBM else "FAIL"
     found = ", ".join(f"{t} {ratio:.1f}x" for t, ratio in ratios.items())
     return f"{goal}: {verdict} ({found})."
@@ -513,8 +534,9 @@ def notes(runs, skipped, baselines):
         for table, peer in skipped
     ]
     lines.append(
-        "LightGBM trains with its default thread count (all cores); the "
-        "scikit-learn peers run the folds one after another (n_jobs=None)."
+        "LightGBM trains with its default thread count (all cores) unless "
+        "marked 1-thread; the scikit-learn peers run the folds one after "
+        "another (n_jobs=None)."
     )
     if find_peer(runs, "recipe") or find_peer(runs, "recipe-sklearn-cv"):
         lines.append(

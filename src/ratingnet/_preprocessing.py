@@ -1,5 +1,7 @@
 """Table preprocessing inside RatingRegressor: numbers, categories, missing values.
 
+- Non-negative numbers with a long right tail (skewness above 2, such as
+  counts of votes or budgets) are first taken as ``log1p``.
 - Numbers are robust-scaled (median and interquartile range) and softly
   clipped to about ±3 with ``x / sqrt(1 + (x / 3)²)``, so that outliers
   neither dominate the first layer nor are cut off hard (RealMLP's choice).
@@ -73,6 +75,8 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
     def _fit_numbers(self, numbers):
         values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         self.numeric_columns_ = list(numbers.columns)
+        self.log_columns_ = _long_tailed(values)
+        values = self._logged(values)
         self.medians_ = (
             np.nan_to_num(np.nanmedian(values, axis=0))
             if values.size
@@ -133,6 +137,12 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         indicators = table[self.indicator_columns_].isna().to_numpy(np.float64)
         return np.column_stack([clipped, indicators]).reshape(len(table), -1)
 
+    def _logged(self, values):
+        values = values.copy()
+        logged = values[:, self.log_columns_]
+        values[:, self.log_columns_] = np.log1p(np.maximum(logged, 0.0))
+        return values
+
     def _aligned(self, table):
         """The training columns, in training order; refuse missing ones."""
         expected = list(self.feature_names_in_)
@@ -145,6 +155,20 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
                 f"Give X the training columns ({len(expected)} in all)."
             )
         return table[expected]
+
+
+def _long_tailed(values, threshold=2.0):
+    """Positions of non-negative columns whose skewness exceeds ``threshold``."""
+    positions = []
+    for i in range(values.shape[1]):
+        column = values[:, i][~np.isnan(values[:, i])]
+        if column.size < 3 or column.min() < 0 or column.std() == 0:
+            continue
+        centred = column - column.mean()
+        skewness = np.mean(centred**3) / column.std() ** 3
+        if skewness > threshold:
+            positions.append(i)
+    return positions
 
 
 def _as_frame(X):

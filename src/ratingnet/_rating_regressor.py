@@ -22,25 +22,36 @@ from ._preprocessing import TablePreprocessor
 from ._regressor import KerasRegressor
 from ._validation import check_training_data
 
+# An epoch counts as better when it lowers the validation loss (on the
+# standardized target) by at least this much; noise-level gains do not
+# keep a member training.
+_MIN_IMPROVEMENT = 1e-3
+
+# From this many rows on, a table counts as large for the "auto" settings.
+_LARGE = 10_000
+
 
 class RatingRegressor(KerasRegressor):
     """An ensemble of tabular networks for ratings, good without tuning.
 
     Parameters
     ----------
-    n_models : int, default=4
+    n_models : int or "auto", default="auto"
         Networks in the ensemble; each has its own initial weights, its own
-        validation rows for early stopping, and its own shuffling.
-    hidden_layer_sizes : tuple of int, default=(256, 256)
+        validation rows for early stopping, and its own shuffling. "auto"
+        trains 4 below 10,000 rows and 2 from there, where one network
+        already sees enough data and time grows with the rows.
+    hidden_layer_sizes : tuple of int, default=(64, 64)
     dropout : float, default=0.1
     learning_rate : float, default=2e-3
         Peak learning rate of AdamW, decayed along a cosine to 0.
     weight_decay : float, default=1e-4
     epochs : int, default=200
         The most epochs a member trains; early stopping usually ends sooner.
-    patience : int, default=16
+    patience : int or "auto", default="auto"
         Epochs without a better validation loss before a member stops; its
-        best epoch's weights are kept.
+        best epoch's weights are kept. "auto" waits 10 epochs below 10,000
+        rows and 5 from there, where an epoch holds many more steps.
     batch_size : int or "auto", default="auto"
         "auto" takes 32 rows per step below 2,000 rows, else 128, else 256
         from 20,000 rows.
@@ -87,13 +98,13 @@ class RatingRegressor(KerasRegressor):
     def __init__(
         self,
         *,
-        n_models=4,
-        hidden_layer_sizes=(256, 256),
+        n_models="auto",
+        hidden_layer_sizes=(64, 64),
         dropout=0.1,
         learning_rate=2e-3,
         weight_decay=1e-4,
         epochs=200,
-        patience=16,
+        patience="auto",
         batch_size="auto",
         validation_fraction=0.15,
         max_onehot=16,
@@ -181,6 +192,16 @@ class RatingRegressor(KerasRegressor):
             learning_rate=schedule, weight_decay=params["weight_decay"]
         )
 
+    def _n_models(self):
+        if self.n_models != "auto":
+            return int(self.n_models)
+        return 4 if self._n_rows < _LARGE else 2
+
+    def _patience(self):
+        if self.patience != "auto":
+            return int(self.patience)
+        return 10 if self._n_rows < _LARGE else 5
+
     def _batch_size(self):
         if self.batch_size != "auto":
             return int(self.batch_size)
@@ -204,22 +225,24 @@ class RatingRegressor(KerasRegressor):
             validation,
         )
         rng = np.random.default_rng(self._seed)
-        members = [self._member_rows(rng, plan) for _ in range(self.n_models)]
+        n_models = self._n_models()
+        members = [self._member_rows(rng, plan) for _ in range(n_models)]
         specs = [self._spec] + [
             self._member_spec(params, target, seed)
-            for seed in rng.integers(0, 2**31 - 1, self.n_models - 1)
+            for seed in rng.integers(0, 2**31 - 1, n_models - 1)
         ]
         return FitPlan(
             specs=specs,
             settings=_engine.Settings(
                 epochs=params["epochs"],
                 batch_size=self._batch_size(),
-                patience=params["patience"],
+                patience=self._patience(),
+                min_delta=_MIN_IMPROVEMENT,
             ),
             data=plan.data,
             train_rows=[train for train, _ in members],
             val_rows=[val for _, val in members],
-            seeds=rng.integers(0, 2**31 - 1, self.n_models).tolist(),
+            seeds=rng.integers(0, 2**31 - 1, n_models).tolist(),
             verbose=params["verbose"],
         )
 

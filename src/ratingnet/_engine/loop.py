@@ -17,8 +17,10 @@ from .program import chunk_program, initial_state
 from .replicas import bucket
 from .spec import TrainingSpec
 
-# About this many training steps run between two returns to Python.
+# About this many training steps run between two returns to Python; fewer
+# with early stopping, so that training ends soon after the last replica stops.
 _STEPS_PER_CHUNK = 50_000
+_STEPS_PER_CHUNK_EARLY_STOPPING = 5_000
 
 
 @dataclass
@@ -101,7 +103,12 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
 def _epochs_per_chunk(settings, replicas):
     steps_per_epoch = replicas.train.shape[1] // settings.batch_size
     steps = max(steps_per_epoch * replicas.n_replicas, 1)
-    n_chunks = math.ceil(settings.epochs * steps / _STEPS_PER_CHUNK)
+    per_chunk = (
+        _STEPS_PER_CHUNK
+        if settings.patience is None
+        else _STEPS_PER_CHUNK_EARLY_STOPPING
+    )
+    n_chunks = math.ceil(settings.epochs * steps / per_chunk)
     return max(1, math.ceil(settings.epochs / n_chunks))
 
 
