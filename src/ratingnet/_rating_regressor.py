@@ -17,6 +17,7 @@ import numpy as np
 from . import _engine
 from ._base import FitPlan
 from ._compile import make_loss, make_metrics
+from ._layers import PeriodicEmbedding
 from ._model import build_model
 from ._preprocessing import TablePreprocessor
 from ._regressor import KerasRegressor
@@ -163,17 +164,14 @@ class RatingRegressor(KerasRegressor):
             "hidden_layer_sizes": tuple(params["hidden_layer_sizes"]),
             "dropout": params["dropout"],
             "n_dense": self.preprocessor_.n_dense_,
+            "n_numbers": len(self.preprocessor_.numeric_columns_),
             "cardinalities": self.preprocessor_.cardinalities_,
         }
 
     @staticmethod
-    def _default_model(
-        n_features_in_, n_outputs_, n_dense, cardinalities, hidden_layer_sizes, dropout
-    ):
+    def _default_model(n_features_in_, n_outputs_, **settings):
         del n_features_in_
-        return tabular_network(
-            n_dense, cardinalities, n_outputs_, hidden_layer_sizes, dropout
-        )
+        return tabular_network(n_outputs=n_outputs_, **settings)
 
     def _training_spec(self, params):
         return _engine.TrainingSpec(
@@ -264,22 +262,28 @@ class RatingRegressor(KerasRegressor):
         return _engine.TrainingSpec(model, self._spec.loss, self._optimizer(params), ())
 
 
-def tabular_network(n_dense, cardinalities, n_outputs, hidden_layer_sizes, dropout):
-    """A dense block and one embedding per categorical column, then an MLP.
+def tabular_network(
+    n_dense, n_numbers, cardinalities, n_outputs, hidden_layer_sizes, dropout
+):
+    """Embeddings of numbers and of categories, then an MLP.
 
-    Inputs, in X's column order: the dense block (numbers, missing-value
-    indicators, one-hot levels), then one integer code per embedded column.
+    Inputs, in X's column order: the dense block (``n_numbers`` scaled
+    numbers, then missing-value indicators and one-hot levels), then one
+    integer code per embedded categorical column. The numbers get periodic
+    embeddings; the rest of the dense block joins as it is.
     """
     dense = keras.Input((n_dense,), name="numbers")
     codes = [
         keras.Input((1,), dtype="int32", name=f"category_{i}")
         for i in range(len(cardinalities))
     ]
-    parts = [dense] + [
+    numbers = PeriodicEmbedding()(dense[:, :n_numbers]) if n_numbers else None
+    rest = dense[:, n_numbers:] if n_numbers < n_dense else None
+    parts = [p for p in (numbers, rest) if p is not None] + [
         keras.layers.Flatten()(keras.layers.Embedding(n, _embedding_width(n))(code))
         for n, code in zip(cardinalities, codes, strict=True)
     ]
-    hidden = keras.layers.Concatenate()(parts) if len(parts) > 1 else dense
+    hidden = keras.layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
     for units in hidden_layer_sizes:
         hidden = keras.layers.Dense(units, activation="silu")(hidden)
         if dropout:

@@ -1,0 +1,63 @@
+"""Keras layers of ratingnet's own networks, registered for saving and loading."""
+
+import math
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="ratingnet")
+class PeriodicEmbedding(keras.layers.Layer):
+    """Embed each number by periodic features of learned frequencies.
+
+    Each of the ``d`` input columns becomes ``sin`` and ``cos`` of
+    ``2π c x`` for ``n_frequencies`` learned frequencies ``c``, mixed by a
+    per-column linear map into ``width`` features with a ReLU (the "PLR"
+    embedding of Gorishniy et al., 2022). Networks on tables learn sharp,
+    non-monotone effects of single numbers far more easily this way.
+
+    Parameters
+    ----------
+    n_frequencies : int, default=8
+    width : int, default=8
+    sigma : float, default=0.5
+        Standard deviation of the initial frequencies (inputs are scaled to
+        about ±3).
+    """
+
+    def __init__(self, n_frequencies=8, width=8, sigma=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.n_frequencies = n_frequencies
+        self.width = width
+        self.sigma = sigma
+
+    def build(self, input_shape):
+        d = input_shape[-1]
+        self.frequencies = self.add_weight(
+            (d, self.n_frequencies),
+            initializer=keras.initializers.RandomNormal(stddev=self.sigma),
+            name="frequencies",
+        )
+        self.mixing = self.add_weight(
+            (d, 2 * self.n_frequencies, self.width),
+            initializer="glorot_uniform",
+            name="mixing",
+        )
+        self.bias = self.add_weight((d, self.width), initializer="zeros", name="bias")
+
+    def call(self, inputs):
+        angles = 2 * math.pi * inputs[..., None] * self.frequencies
+        periodic = ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+        mixed = ops.einsum("bdk,dkw->bdw", periodic, self.mixing) + self.bias
+        return ops.reshape(ops.relu(mixed), (-1, inputs.shape[-1] * self.width))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1] * self.width)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_frequencies": self.n_frequencies,
+            "width": self.width,
+            "sigma": self.sigma,
+        }
