@@ -75,7 +75,7 @@ def _build_chunk(spec, settings, epochs_per_chunk, single):
             return jax.lax.cond(
                 active,
                 lambda s: epoch(s, data, replica),
-                lambda s: (s, _empty_logs(spec, settings)),
+                lambda s: (s, _empty_logs(spec)),
                 state,
             )
 
@@ -103,14 +103,10 @@ def _expand(tree):
     return jax.tree_util.tree_map(lambda a: a[None], tree)
 
 
-def _empty_logs(spec, settings):
-    n = _n_logs(spec, settings)
-    return jnp.full((n,), jnp.nan, dtype=jnp.float32)
-
-
-def _n_logs(spec, settings):
-    per_split = 1 + len(spec.metrics)
-    return per_split * 2 + 1
+def _empty_logs(spec):
+    """The logs row of an epoch beyond ``epochs``: loss and metrics twice, active."""
+    n_logs = 2 * (1 + len(spec.metrics)) + 1
+    return jnp.full((n_logs,), jnp.nan, dtype=jnp.float32)
 
 
 def _epoch(spec, settings, state, data, replica):
