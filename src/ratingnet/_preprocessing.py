@@ -21,6 +21,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 _CLIP = 3.0
 
+# The dense block is padded with zero columns to a multiple of this width,
+# and embedding tables to a multiple of this many codes, so that the folds
+# of a cross-validation (whose rare levels differ) build models of one
+# structure and train in one compiled program.
+_DENSE_GRANULE = 8
+_CODE_GRANULE = 16
+
 
 class TablePreprocessor(TransformerMixin, BaseEstimator):
     """Turn a DataFrame into a dense float block followed by category codes.
@@ -36,10 +43,11 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_dense_ : int
-        Width of the dense block (the first columns of the output).
+        Width of the dense block (the first columns of the output), padded
+        with zero columns to a multiple of 8.
     cardinalities_ : list of int
         For each embedded column (the last columns of the output), how many
-        codes it takes, code 0 included.
+        codes its embedding has room for (code 0 included), a multiple of 16.
     """
 
     def __init__(self, max_onehot=16, min_frequency=3):
@@ -110,18 +118,23 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
                 self.onehot_levels_[column] = levels
             else:
                 self.embedded_levels_[column] = levels
-        self.n_dense_ = (
+        width = (
             len(self.numeric_columns_)
             + len(self.indicator_columns_)
             + sum(len(levels) for levels in self.onehot_levels_.values())
         )
-        self.cardinalities_ = [len(v) + 1 for v in self.embedded_levels_.values()]
+        self.n_dense_ = _round_up(width, _DENSE_GRANULE)
+        self.n_padding_ = self.n_dense_ - width
+        self.cardinalities_ = [
+            _round_up(len(v) + 1, _CODE_GRANULE) for v in self.embedded_levels_.values()
+        ]
 
     def transform(self, X):
         table = self._aligned(_as_frame(X))
         blocks = [
             self._numbers(table),
             *(_one_hot(table[c], levels) for c, levels in self.onehot_levels_.items()),
+            np.zeros((len(table), self.n_padding_)),
             *(_codes(table[c], levels) for c, levels in self.embedded_levels_.items()),
         ]
         return np.column_stack(blocks).astype(np.float32)
@@ -155,6 +168,10 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
                 f"Give X the training columns ({len(expected)} in all)."
             )
         return table[expected]
+
+
+def _round_up(n, granule):
+    return -(-n // granule) * granule
 
 
 def _long_tailed(values, threshold=2.0):
