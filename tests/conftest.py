@@ -1,6 +1,6 @@
 import ratingnet  # noqa: F401  (selects the JAX backend before keras loads)
+from ratingnet.cli.models import recipe_network as recipe  # noqa: F401
 
-import keras
 import numpy as np
 import pytest
 
@@ -33,16 +33,3 @@ def classification_data():
     X = rng.normal(size=(120, 3)).astype(np.float32)
     y = np.where(X[:, 0] + X[:, 1] > 0, "high", "low")
     return X, y
-
-
-def recipe(n_features_in_):
-    """The textbook network: Dense(10, relu) then Dense(1), mse and adam."""
-    model = keras.Sequential(
-        [
-            keras.Input((n_features_in_,)),
-            keras.layers.Dense(10, activation="relu"),
-            keras.layers.Dense(1, activation="linear"),
-        ]
-    )
-    model.compile(loss="mse", optimizer="adam")
-    return model
