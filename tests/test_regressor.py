@@ -223,6 +223,16 @@ def test_verbose_two_prints_a_row_per_epoch(regression_data, capsys):
     assert [line.split()[0] for line in lines[1:]] == ["1", "2", "3"]
 
 
+def test_verbose_one_shows_a_progress_bar_over_epochs(regression_data, capsys):
+    X, y = regression_data
+
+    KerasRegressor(epochs=3, verbose=1).fit(X, y)
+
+    out = capsys.readouterr().out
+    assert "3/3" in out
+    assert "loss" in out
+
+
 def test_verbose_zero_prints_nothing(regression_data, capsys):
     X, y = regression_data
 
