@@ -120,6 +120,7 @@ def test_model_instance_gets_fresh_weights_each_fit(regression_data):
     for w, w0 in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(w, w0)
     assert est.model_ is not model
+    assert clone(est).model is model
 
 
 def test_build_function_receives_meta_and_routed_settings(regression_data):

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 import jax
+import keras
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -156,6 +157,19 @@ class BaseKerasEstimator(BaseEstimator):
             for k, v in vars(self).items()
             if k not in own and not k.startswith("_") and not k.endswith("_")
         }
+
+    def __sklearn_clone__(self):
+        """An unfitted copy with the same parameters.
+
+        A Keras model given as ``model`` is shared, not deep-copied: fit
+        never changes it (each fit clones its layers), and copying a
+        compiled model is slow and makes Keras warn.
+        """
+        params = {
+            name: value if isinstance(value, keras.Model) else clone(value, safe=False)
+            for name, value in self.get_params(deep=False).items()
+        }
+        return type(self)(**params)
 
     def _settings(self):
         """All parameters, with old spellings replaced and unknown ones refused."""

@@ -3,10 +3,9 @@
 Each message says what is wrong, why it matters for ratings, and the fix.
 """
 
-import warnings
-
 import keras
 
+from ._warnings import warn
 from .exceptions import RatingTargetWarning
 from .target import is_rating
 
@@ -52,12 +51,11 @@ def warn_classifier_on_ratings(y):
     if y.dtype.kind not in "iuf" or not is_rating(y):
         return
     levels = sorted(set(y.tolist()))
-    warnings.warn(
+    warn(
         CLASSIFIER_ON_RATINGS.format(
             levels=_short(levels), low=levels[0], high=levels[-1], near=levels[-2]
         ),
         RatingTargetWarning,
-        stacklevel=5,
     )
 
 

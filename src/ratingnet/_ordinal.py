@@ -1,7 +1,5 @@
 """KerasOrdinalRegressor: a Keras model that predicts ordered levels (ratings)."""
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
@@ -17,6 +15,7 @@ from ._ordinal_head import (
     ordinal_builder,
     prior_logits,
 )
+from ._warnings import warn
 from .exceptions import RatingTargetWarning
 from .metrics import qwk
 from .target import MAX_RATING_LEVELS, _grid_points, _grid_step
@@ -353,14 +352,13 @@ def _numeric_levels(y):
 
 def _text_levels(y):
     levels = np.unique(y) if y.dtype.kind in "US" else _sorted_objects(y)
-    warnings.warn(
+    warn(
         "y holds text labels and no levels were given, so "
         "KerasOrdinalRegressor assumed their sorted order: "
         f"{' < '.join(repr(v) for v in levels.tolist()[:12])}"
         f"{' < ...' if len(levels) > 12 else ''}. If the scale runs otherwise, "
         f"pass it lowest first: KerasOrdinalRegressor(levels={_show(levels)}).",
         RatingTargetWarning,
-        stacklevel=7,
     )
     return levels
 

@@ -7,7 +7,8 @@ to the optimizer, ``loss__delta=2.0`` to the loss.
 
 import difflib
 import inspect
-import warnings
+
+from ._warnings import warn
 
 ROUTED_PREFIXES = ("model", "optimizer", "loss")
 
@@ -32,11 +33,10 @@ def resolve_renamed(estimator, params):
     for old, new in RENAMED.items():
         if params.get(old) is None:
             continue
-        warnings.warn(
+        warn(
             f"{type(estimator).__name__}({old}=...) is the old spelling of "
             f"{new}=...; write {new}={_short(params[old])} instead.",
             FutureWarning,
-            stacklevel=4,
         )
         params[new] = params.pop(old)
     return params

@@ -5,13 +5,13 @@ stops training with the weights of the last finished chunk.
 """
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._warnings import warn
 from ..exceptions import TrainingInterruptedWarning
 from .program import chunk_program, initial_state
 from .replicas import bucket
@@ -90,11 +90,10 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
             done += logs.shape[1]
     except KeyboardInterrupt:
         interrupted = True
-        warnings.warn(
+        warn(
             f"Training was interrupted after {done} of {settings.epochs} epochs; "
             "the weights trained so far are kept.",
             TrainingInterruptedWarning,
-            stacklevel=3,
         )
 
     return _result(settings, state, names, rows, done, interrupted)
