@@ -112,6 +112,13 @@ def test_target_range_clips_and_rounding_snaps(ratings):
     assert set(rounded.fit(X, y).predict(X)) <= {1.0, 2.0, 3.0, 4.0, 5.0}
 
 
+def test_rounding_a_continuous_target_is_an_error(ratings):
+    X, _ = ratings
+
+    with pytest.raises(ValueError, match="has 150 distinct values"):
+        KerasRegressor(round_predictions=True, epochs=1).fit(X, X[:, 0])
+
+
 def test_target_range_low_above_high_is_an_error(ratings):
     X, y = ratings
 

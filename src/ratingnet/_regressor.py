@@ -11,6 +11,7 @@ from ._guards import (
     check_sigmoid_range,
 )
 from ._scaling import check_scaling, check_target_range, fit_scaling, snap
+from .target import MAX_RATING_LEVELS
 
 
 class KerasRegressor(RegressorMixin, BaseKerasEstimator):
@@ -39,8 +40,9 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         The training target is ``(y - target_shift_) / target_scale_``.
     target_range_ : tuple of float or None
         The range predictions are clipped to.
-    levels_ : ndarray
-        The distinct target values of training (single-output targets).
+    levels_ : ndarray or None
+        The distinct target values of training, for a single-output target
+        with at most ``ratingnet.target.MAX_RATING_LEVELS`` of them.
 
     Examples
     --------
@@ -117,7 +119,14 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         self.target_shift_, self.target_scale_ = fit_scaling(
             y, self.target_scaling, self.target_range_
         )
-        self.levels_ = np.unique(y) if y.shape[1] == 1 else None
+        self.levels_ = _levels(y)
+        if self.round_predictions and self.levels_ is None:
+            raise ValueError(
+                "round_predictions=True snaps predictions to the levels of a "
+                f"rating, but y has {len(np.unique(y))} distinct values (or "
+                f"several columns); a rating has at most {MAX_RATING_LEVELS}. "
+                "Leave round_predictions off for a continuous target."
+            )
 
     def _check_model(self, model, target):
         units = model.output_shape[-1]
@@ -166,3 +175,11 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         if self.round_predictions and self.levels_ is not None:
             outputs = snap(outputs, self.levels_)
         return outputs[:, 0] if self._target_ndim == 1 else outputs
+
+
+def _levels(y):
+    """The distinct values of a one-column target with few of them, or None."""
+    if y.shape[1] != 1:
+        return None
+    levels = np.unique(y)
+    return levels if len(levels) <= MAX_RATING_LEVELS else None
