@@ -99,12 +99,12 @@ def _fit_folds(estimator, X, y, folds):
     """Fit every fold's clone together; (None, None) when their plans differ."""
     start = time.perf_counter()
     prepared = [_prepare_fold(estimator, X, y, train) for train, _ in folds]
+    plans = [plan for _, _, plan in prepared]
     preparation = (time.perf_counter() - start) / len(folds)
-    if not _compatible([plan for _, _, plan in prepared]):
+    if not _compatible(plans):
         return None, None
 
     start = time.perf_counter()
-    plans = [plan for _, _, plan in prepared]
     result = _train_together(plans)
     training = (time.perf_counter() - start) / len(folds)
 
