@@ -115,6 +115,25 @@ def test_cross_validate_trains_folds_and_members_together(table):
     assert np.all(result["test_score"] < 0)
 
 
+def test_folds_with_different_rare_levels_still_train_together(table, monkeypatch):
+    X, y = table
+    X = X.assign(shop=X["shop"].astype("category"))
+    shops = X["shop"].cat.categories
+    halves = [X[X["shop"].isin(shops[:20])], X[X["shop"].isin(shops[4:])]]
+
+    rooms = [TablePreprocessor().fit(half).cardinalities_ for half in halves]
+    monkeypatch.setattr(
+        "ratingnet._cross_validation.model_selection.cross_validate",
+        lambda *args, **kwargs: pytest.fail("the folds fell back to scikit-learn"),
+    )
+    result = cross_validate(
+        RatingRegressor(n_models=2, epochs=3, random_state=0), X, y, cv=3
+    )
+
+    assert rooms[0] == rooms[1] == [64]
+    assert result["test_score"].shape == (3,)
+
+
 def test_all_missing_table_is_refused():
     X = pd.DataFrame({"a": [np.nan] * 10, "b": [None] * 10})
 

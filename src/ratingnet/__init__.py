@@ -1,12 +1,14 @@
 """ratingnet: scikit-learn estimators for Keras models that predict ratings.
 
 Importing ratingnet selects Keras's JAX backend (unless Keras was already
-imported with another one, which is an error that says what to do).
+imported with another one, which is an error that says what to do), and
+gives JAX one CPU device per core (see ``ratingnet._backend``).
 """
 
-from ._backend import enable_compilation_cache, ensure_jax_backend
+from ._backend import enable_compilation_cache, ensure_jax_backend, use_every_core
 
 ensure_jax_backend()
+use_every_core()
 enable_compilation_cache()
 
 from . import datasets, metrics  # noqa: E402

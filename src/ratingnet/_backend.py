@@ -1,5 +1,6 @@
-"""Make sure Keras runs on JAX, and keep compiled programs between processes."""
+"""Make sure Keras runs on JAX, on every CPU core, with programs kept on disk."""
 
+import contextlib
 import os
 import sys
 
@@ -43,3 +44,44 @@ def enable_compilation_cache():
     jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def use_every_core():
+    """Ask JAX for one CPU device per core, so replicas can train side by side.
+
+    XLA runs a small program on one thread; with a device per core, the
+    engine splits the replicas of a program (folds, ensemble members) over
+    the devices and trains them on all cores at once. Programs that are not
+    split run on the first device, as before. Nothing changes when the user
+    chose a device count (``JAX_NUM_CPU_DEVICES``, or XLA's
+    ``--xla_force_host_platform_device_count``), when JAX already ran
+    something, or with ``RATINGNET_CPU_DEVICES=1``.
+    """
+    import jax
+
+    chosen = os.environ.get("RATINGNET_CPU_DEVICES")
+    if chosen is None and (
+        jax.config.jax_num_cpu_devices > 0
+        or "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
+    ):
+        return
+
+    count = _device_count(chosen) if chosen else _usable_cores()
+    # Once JAX has run something, its devices are what they are.
+    with contextlib.suppress(RuntimeError):
+        jax.config.update("jax_num_cpu_devices", count)
+
+
+def _device_count(text):
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(
+            f"RATINGNET_CPU_DEVICES must be a positive whole number; got {text!r}. "
+            "Set it to 1 to train on one core, or unset it to use every core."
+        )
+    return int(text)
+
+
+def _usable_cores():
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1

@@ -426,6 +426,8 @@ class BaseKerasEstimator(BaseEstimator):
 
     def __setstate__(self, state):
         vars(self).update(state)
+        if state.get("_members") is not None:
+            self._members = jax.device_put(state["_members"])
         if "model_" in state:
             self.model_ = model_from_state(state["model_"])
             key = _engine.spec.structure_key(self.model_, None, None, ())
@@ -460,7 +462,8 @@ def _members(model_state):
     """The stacked weights of an ensemble's members, or None for one model."""
     if len(model_state["trainable"][0]) == 1:
         return None
-    return model_state["trainable"], model_state["non_trainable"]
+    # On the device once, rather than at every predict.
+    return jax.device_put((model_state["trainable"], model_state["non_trainable"]))
 
 
 def _first_replica(tree):

@@ -22,11 +22,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 _CLIP = 3.0
 
 # The dense block is padded with zero columns to a multiple of this width,
-# and embedding tables to a multiple of this many codes, so that the folds
-# of a cross-validation (whose rare levels differ) build models of one
-# structure and train in one compiled program.
+# and embedding tables to a power of two of at least this many codes, so
+# that the folds of a cross-validation (whose rare levels differ) build
+# models of one structure and train in one compiled program. Unused codes
+# cost a few table rows and no compute.
 _DENSE_GRANULE = 8
-_CODE_GRANULE = 16
+_MIN_CODES = 16
 
 
 class TablePreprocessor(TransformerMixin, BaseEstimator):
@@ -47,7 +48,8 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         with zero columns to a multiple of 8.
     cardinalities_ : list of int
         For each embedded column (the last columns of the output), how many
-        codes its embedding has room for (code 0 included), a multiple of 16.
+        codes its embedding has room for (code 0 included): a power of two,
+        at least 16.
     """
 
     def __init__(self, max_onehot=16, min_frequency=3):
@@ -111,6 +113,7 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
     def _fit_categories(self, categories):
         self.onehot_levels_ = {}
         self.embedded_levels_ = {}
+        self.cardinalities_ = []
         for column in categories.columns:
             counts = categories[column].astype("object").value_counts(dropna=True)
             levels = [level for level, n in counts.items() if n >= self.min_frequency]
@@ -118,6 +121,7 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
                 self.onehot_levels_[column] = levels
             else:
                 self.embedded_levels_[column] = levels
+                self.cardinalities_.append(_code_room(categories[column], counts))
         width = (
             len(self.numeric_columns_)
             + len(self.indicator_columns_)
@@ -125,9 +129,6 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         )
         self.n_dense_ = _round_up(width, _DENSE_GRANULE)
         self.n_padding_ = self.n_dense_ - width
-        self.cardinalities_ = [
-            _round_up(len(v) + 1, _CODE_GRANULE) for v in self.embedded_levels_.values()
-        ]
 
     def transform(self, X):
         table = self._aligned(_as_frame(X))
@@ -172,6 +173,19 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
 
 def _round_up(n, granule):
     return -(-n // granule) * granule
+
+
+def _code_room(column, counts):
+    """Rows of a column's embedding table: room for every level it could have.
+
+    Counted from all the levels seen (rare ones too) or, for a pandas
+    categorical, from its categories, rather than from the frequent levels,
+    so that the training rows of different folds give tables of one size.
+    """
+    n_levels = len(counts)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        n_levels = max(n_levels, len(column.dtype.categories))
+    return max(_MIN_CODES, 1 << n_levels.bit_length())
 
 
 def _long_tailed(values, threshold=2.0):

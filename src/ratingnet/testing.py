@@ -1,11 +1,6 @@
 """Helpers for testing ratingnet's estimators with scikit-learn's own checks."""
 
 _SHARED = {
-    "check_do_not_raise_errors_in_init_or_set_params": (
-        "The estimators take routed settings (model__*, optimizer__*, loss__*) "
-        "through **kwargs, which this check mistakes for a parameter named "
-        "'kwargs'."
-    ),
     "check_sample_weight_equivalence_on_dense_data": (
         "Training is stochastic gradient descent over shuffled mini-batches: "
         "a repeated row lands in other batches than a weighted one, so the "

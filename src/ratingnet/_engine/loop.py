@@ -8,11 +8,11 @@ import math
 from dataclasses import dataclass
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .._warnings import warn
 from ..exceptions import TrainingInterruptedWarning
+from .devices import placement
 from .program import chunk_program, initial_state
 from .replicas import bucket
 from .spec import TrainingSpec
@@ -26,6 +26,8 @@ _STEPS_PER_CHUNK_EARLY_STOPPING = 5_000
 @dataclass
 class Result:
     """What training produced: final states and the history of each replica.
+
+    ``state`` holds NumPy arrays with a leading replica axis.
 
     ``history`` maps a log name (``loss``, ``val_loss``, ``mae``, ...) to an
     array of shape (replicas, epochs run); ``best_epoch`` is only set with
@@ -73,8 +75,10 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
         state = initial_state(specs, settings, replicas)
     chunk = _epochs_per_chunk(settings, replicas)
     program = chunk_program(spec, settings, chunk, replicas.n_replicas == 1)
-    device_data = _device_data(data)
-    device_replicas = _device_replicas(replicas)
+    place = placement(replicas.n_replicas)
+    state = place.put_split(state)
+    device_data = place.put_whole(_stacked_data(data))
+    device_replicas = place.put_split(_replica_arrays(replicas))
 
     names = _log_names(spec)
     rows, done, interrupted = [], 0, False
@@ -83,7 +87,7 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
             state, logs = program(
                 state, device_data, device_replicas, done, settings.epochs
             )
-            logs = np.asarray(logs)[:, : settings.epochs - done]
+            logs = np.asarray(logs)[: replicas.n_replicas, : settings.epochs - done]
             rows.append(logs)
             if on_epochs is not None:
                 on_epochs(done, _named(names, logs))
@@ -96,7 +100,7 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
             TrainingInterruptedWarning,
         )
 
-    return _result(settings, state, names, rows, done, interrupted)
+    return _result(settings, place.take(state), names, rows, done, interrupted)
 
 
 def _epochs_per_chunk(settings, replicas):
@@ -111,8 +115,8 @@ def _epochs_per_chunk(settings, replicas):
     return max(1, math.ceil(settings.epochs / n_chunks))
 
 
-def _device_data(tables):
-    """The tables on the device, stacked on a group axis, rows padded to a bucket.
+def _stacked_data(tables):
+    """The tables stacked on a group axis, rows padded to a bucket.
 
     Tables whose sizes differ by a few rows then share one compiled program;
     no index points into the padding.
@@ -122,7 +126,7 @@ def _device_data(tables):
     n_rows = bucket(max(len(table["y"]) for table in tables))
 
     def stack(arrays):
-        return jnp.asarray(np.stack([_pad_rows(a, n_rows) for a in arrays]))
+        return np.stack([_pad_rows(a, n_rows) for a in arrays])
 
     return {
         "inputs": [
@@ -131,8 +135,8 @@ def _device_data(tables):
         ],
         "y": stack([t["y"] for t in tables]),
         "sample_weight": stack([t["sample_weight"] for t in tables]),
-        "target_shift": jnp.asarray(np.stack([t["target_shift"] for t in tables])),
-        "target_scale": jnp.asarray(np.stack([t["target_scale"] for t in tables])),
+        "target_shift": np.stack([t["target_shift"] for t in tables]),
+        "target_scale": np.stack([t["target_scale"] for t in tables]),
     }
 
 
@@ -142,13 +146,13 @@ def _pad_rows(array, n_rows):
     return np.pad(array, padding)
 
 
-def _device_replicas(replicas):
+def _replica_arrays(replicas):
     return {
-        "train": jnp.asarray(replicas.train),
-        "train_count": jnp.asarray(replicas.train_count),
-        "val": jnp.asarray(replicas.val),
-        "val_mask": jnp.asarray(replicas.val_mask),
-        "group": jnp.asarray(replicas.groups),
+        "train": replicas.train,
+        "train_count": replicas.train_count,
+        "val": replicas.val,
+        "val_mask": replicas.val_mask,
+        "group": replicas.groups,
     }
 
 
@@ -169,6 +173,9 @@ def _result(settings, state, names, rows, done, interrupted):
     logs = np.concatenate(rows, axis=1) if rows else np.zeros((1, 0, len(names)))
     history = _named(names, logs)
     active = history.pop("active") > 0
+
+    # The state is in NumPy: its bookkeeping on small arrays compiles
+    # nothing, as device operations would (a program per shape).
     if settings.patience is not None and settings.restore_best:
         state = dict(state, model=_restore_best(state))
     return Result(
@@ -182,10 +189,10 @@ def _result(settings, state, names, rows, done, interrupted):
 
 
 def _restore_best(state):
-    found = jnp.isfinite(state["best_loss"])
+    found = np.isfinite(state["best_loss"])
 
     def pick(best, last):
         shape = (-1,) + (1,) * (best.ndim - 1)
-        return jnp.where(found.reshape(shape), best, last)
+        return np.where(found.reshape(shape), best, last)
 
     return jax.tree_util.tree_map(pick, state["best_model"], state["model"])

@@ -12,6 +12,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .spec import TrainingSpec
 
@@ -287,26 +288,29 @@ def initial_state(specs, settings, replicas):
     """Stack one training state per replica: its spec's weights, its own seed.
 
     ``specs`` has one spec per replica (all of one structure), or is a single
-    spec whose weights every replica starts from.
+    spec whose weights every replica starts from. The state is made of NumPy
+    arrays, sent to the devices in one go: stacking the leaves on a device
+    would compile a small program per shape.
     """
     n = replicas.n_replicas
-    seeds = jnp.asarray(replicas.seeds)
+    seeds = np.asarray(replicas.seeds, dtype=np.uint32)
     if isinstance(specs, TrainingSpec):
         specs = [specs] * n
 
-    states = [spec.initial_state() for spec in specs]
-    model = jax.tree_util.tree_map(lambda *values: jnp.stack(values), *states)
+    states = [jax.device_get(spec.initial_state()) for spec in specs]
+    model = jax.tree_util.tree_map(lambda *values: np.stack(values), *states)
     model["non_trainable"] = _seed_dropout(specs[0], model["non_trainable"], seeds)
     state = {
         "model": model,
-        "key": jax.vmap(jax.random.PRNGKey)(seeds),
-        "stopped": jnp.zeros(n, jnp.float32),
+        # What jax.random.PRNGKey(seed) holds for a 32-bit seed.
+        "key": np.stack([np.zeros_like(seeds), seeds], axis=1),
+        "stopped": np.zeros(n, np.float32),
     }
     if settings.patience is not None:
         state.update(
-            best_model=jax.tree_util.tree_map(jnp.copy, model),
-            best_loss=jnp.full(n, jnp.inf, jnp.float32),
-            waited=jnp.zeros(n, jnp.int32),
+            best_model=jax.tree_util.tree_map(np.copy, model),
+            best_loss=np.full(n, np.inf, np.float32),
+            waited=np.zeros(n, np.int32),
         )
     return state
 
@@ -315,7 +319,7 @@ def _seed_dropout(spec, non_trainable, seeds):
     """Give each replica its own random stream for dropout and noise layers."""
     variables = spec.model.non_trainable_variables
     return [
-        value + seeds[:, None].astype(value.dtype)
+        value + seeds.reshape((-1,) + (1,) * (value.ndim - 1)).astype(value.dtype)
         if variable.path.endswith("seed_generator_state")
         else value
         for variable, value in zip(variables, non_trainable, strict=True)
