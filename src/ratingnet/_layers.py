@@ -5,6 +5,8 @@ import math
 import keras
 from keras import ops
 
+from ._initializers import GlorotUniform, RandomNormal, Zeros
+
 
 @keras.saving.register_keras_serializable(package="ratingnet")
 class PeriodicEmbedding(keras.layers.Layer):
@@ -35,15 +37,15 @@ class PeriodicEmbedding(keras.layers.Layer):
         d = input_shape[-1]
         self.frequencies = self.add_weight(
             (d, self.n_frequencies),
-            initializer=keras.initializers.RandomNormal(stddev=self.sigma),
+            initializer=RandomNormal(stddev=self.sigma),
             name="frequencies",
         )
         self.mixing = self.add_weight(
             (d, 2 * self.n_frequencies, self.width),
-            initializer="glorot_uniform",
+            initializer=GlorotUniform(),
             name="mixing",
         )
-        self.bias = self.add_weight((d, self.width), initializer="zeros", name="bias")
+        self.bias = self.add_weight((d, self.width), initializer=Zeros(), name="bias")
 
     def call(self, inputs):
         angles = 2 * math.pi * inputs[..., None] * self.frequencies

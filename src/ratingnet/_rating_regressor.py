@@ -17,6 +17,7 @@ import numpy as np
 from . import _engine
 from ._base import FitPlan
 from ._compile import make_loss, make_metrics
+from ._initializers import GlorotUniform, RandomUniform, Zeros
 from ._layers import PeriodicEmbedding
 from ._model import build_model
 from ._preprocessing import TablePreprocessor
@@ -280,16 +281,31 @@ def tabular_network(
     numbers = PeriodicEmbedding()(dense[:, :n_numbers]) if n_numbers else None
     rest = dense[:, n_numbers:] if n_numbers < n_dense else None
     parts = [p for p in (numbers, rest) if p is not None] + [
-        keras.layers.Flatten()(keras.layers.Embedding(n, _embedding_width(n))(code))
+        keras.layers.Flatten()(_embedding(n)(code))
         for n, code in zip(cardinalities, codes, strict=True)
     ]
     hidden = keras.layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
     for units in hidden_layer_sizes:
-        hidden = keras.layers.Dense(units, activation="silu")(hidden)
+        hidden = _dense(units, activation="silu")(hidden)
         if dropout:
             hidden = keras.layers.Dropout(dropout)(hidden)
-    output = keras.layers.Dense(n_outputs)(hidden)
+    output = _dense(n_outputs)(hidden)
     return keras.Model([dense, *codes], output)
+
+
+def _dense(units, activation=None):
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=GlorotUniform(),
+        bias_initializer=Zeros(),
+    )
+
+
+def _embedding(n_levels):
+    return keras.layers.Embedding(
+        n_levels, _embedding_width(n_levels), embeddings_initializer=RandomUniform()
+    )
 
 
 def _embedding_width(n_levels):
