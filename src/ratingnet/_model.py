@@ -7,6 +7,8 @@ import random
 import keras
 import numpy as np
 
+from ._initializers import GlorotUniform, Zeros
+
 # What a build function may ask for by keyword, beside its routed settings.
 META_NAMES = ("n_features_in_", "n_outputs_", "n_classes_", "classes_", "meta")
 
@@ -99,8 +101,18 @@ def default_model(
     """
     layers = [keras.Input((n_features_in_,))]
     for units in hidden_layer_sizes:
-        layers.append(keras.layers.Dense(units, activation=activation))
+        layers.append(dense_layer(units, activation))
         if dropout:
             layers.append(keras.layers.Dropout(dropout))
-    layers.append(keras.layers.Dense(n_outputs_, activation=output_activation))
+    layers.append(dense_layer(n_outputs_, output_activation))
     return keras.Sequential(layers)
+
+
+def dense_layer(units, activation=None):
+    """Keras's Dense with its default initializers, drawn with NumPy."""
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=GlorotUniform(),
+        bias_initializer=Zeros(),
+    )

@@ -17,9 +17,9 @@ import numpy as np
 from . import _engine
 from ._base import FitPlan
 from ._compile import make_loss, make_metrics
-from ._initializers import GlorotUniform, RandomUniform, Zeros
+from ._initializers import RandomUniform
 from ._layers import PeriodicEmbedding
-from ._model import build_model
+from ._model import build_model, dense_layer
 from ._preprocessing import TablePreprocessor
 from ._regressor import KerasRegressor
 from ._validation import check_training_data
@@ -286,20 +286,11 @@ def tabular_network(
     ]
     hidden = keras.layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
     for units in hidden_layer_sizes:
-        hidden = _dense(units, activation="silu")(hidden)
+        hidden = dense_layer(units, activation="silu")(hidden)
         if dropout:
             hidden = keras.layers.Dropout(dropout)(hidden)
-    output = _dense(n_outputs)(hidden)
+    output = dense_layer(n_outputs)(hidden)
     return keras.Model([dense, *codes], output)
-
-
-def _dense(units, activation=None):
-    return keras.layers.Dense(
-        units,
-        activation=activation,
-        kernel_initializer=GlorotUniform(),
-        bias_initializer=Zeros(),
-    )
 
 
 def _embedding(n_levels):
