@@ -174,8 +174,8 @@ def _result(settings, state, names, rows, done, interrupted):
     history = _named(names, logs)
     active = history.pop("active") > 0
 
-    # The state is in NumPy: its bookkeeping on small arrays compiles
-    # nothing, as device operations would (a program per shape).
+    # The state is back in NumPy: bookkeeping here compiles nothing, where
+    # operations on the devices would compile a program per shape.
     if settings.patience is not None and settings.restore_best:
         state = dict(state, model=_restore_best(state))
     return Result(
