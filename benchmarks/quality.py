@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 from _common import FRAME_SOURCES, RESULTS, load_frame, machine, markdown_table
+from quality_goals import TABLES, find_peer, goal_lines, lightgbm_wall
 from recipe_speed import format_rmse, recipe_model, report_progress
 
-TABLES = ("wine", "chem97", "teaching", "movies")
 PEERS = (
     "RatingRegressor",
     "recipe",
@@ -55,7 +55,6 @@ EXTRA_PEERS = ("recipe-sklearn-cv",)
 # The order peers run in. recipe-sklearn-cv goes before recipe, so that it,
 # not ratingnet's cross_validate, pays the compilations the two share.
 RUN_ORDER = ("RatingRegressor", "recipe-sklearn-cv", *PEERS[1:])
-LIGHTGBM_PEERS = ("LightGBM", "LightGBM-1-thread")
 RATINGNET_PEERS = ("RatingRegressor", "recipe")
 COMPILING_PEERS = (*RATINGNET_PEERS, "recipe-sklearn-cv")
 N_FOLDS = 5
@@ -77,11 +76,6 @@ RECIPE_EPOCHS = 100
 # Batch 5 is the recipe's; on the two large tables it would take 6 times as
 # many steps, so they train with Keras's default batch instead.
 RECIPE_BATCH_SIZES = {"wine": 5, "teaching": 5, "chem97": 32, "movies": 32}
-
-# The goals of issue 4.
-BELOW_LIGHTGBM_ON = 3
-MAX_WALL_OVER_LIGHTGBM = 20
-MIN_CV_SPEEDUP = 3
 
 
 @dataclass
@@ -408,16 +402,6 @@ def table_rows(runs):
     return rows
 
 
-def find(runs, table, peer):
-    return next((r for r in runs if r.table == table and r.peer == peer), None)
-
-
-def lightgbm_wall(runs, table):
-    """LightGBM's time on ``table``: the faster of its rows; None if not run."""
-    walls = [find(runs, table, peer) for peer in LIGHTGBM_PEERS]
-    return min((run.wall for run in walls if run), default=None)
-
-
 def report(runs, skipped, baselines, load, args):
     command = " ".join(["python benchmarks/quality.py", *sys.argv[1:]])
     lines = [
@@ -458,96 +442,6 @@ def report(runs, skipped, baselines, load, args):
         *[f"- {line}" for line in timing_notes(runs)],
     ]
     return "\n".join(lines) + "\n"
-
-
-def goal_lines(runs, tables):
-    """Each goal of issue 4, PASS or FAIL from the numbers in the table."""
-    if not find_peer(runs, "RatingRegressor"):
-        rating = [
-            "Goals of issue 4 for RatingRegressor (RMSE against LightGBM and "
-            "Ridge, wall against LightGBM): not evaluated, it was not run."
-        ]
-    else:
-        rating = [
-            below_lightgbm(runs, tables),
-            not_worse_than_ridge(runs, tables),
-            wall_over_lightgbm(runs, tables),
-        ]
-    return [*rating, cv_speedup(runs, tables)]
-
-
-def pairs(runs, tables, peer, other):
-    return [
-        (table, find(runs, table, peer), find(runs, table, other))
-        for table in tables
-        if find(runs, table, peer) and find(runs, table, other)
-    ]
-
-
-def below_lightgbm(runs, tables):
-    compared = pairs(runs, tables, "RatingRegressor", "LightGBM")
-    below = [t for t, ours, theirs in compared if ours.mean_rmse < theirs.mean_rmse]
-    goal = f"RMSE below LightGBM's on at least {BELOW_LIGHTGBM_ON} of 4 tables"
-    found = f"below on {len(below)} of {len(compared)} ({', '.join(below) or 'none'})"
-    if len(compared) < len(TABLES) and len(below) < BELOW_LIGHTGBM_ON:
-        return f"{goal}: not evaluated, {found}, not all tables run."
-    verdict = "PASS" if len(below) >= BELOW_LIGHTGBM_ON else "FAIL"
-    return f"{goal}: {verdict}, {found}."
-
-
-def not_worse_than_ridge(runs, tables):
-    compared = pairs(runs, tables, "RatingRegressor", "Ridge")
-    worse = [t for t, ours, theirs in compared if ours.mean_rmse > theirs.mean_rmse]
-    goal = "RMSE never worse than Ridge's"
-    if not compared:
-        return f"{goal}: not evaluated, Ridge was not run."
-    verdict = "FAIL" if worse else "PASS"
-    where = f"worse on {', '.join(worse)}" if worse else "not worse on any"
-    return f"{goal}: {verdict}, {where} of the tables run ({len(compared)})."
-
-
-def wall_over_lightgbm(runs, tables):
-    goal = f"CV wall at most {MAX_WALL_OVER_LIGHTGBM}x LightGBM's on each table"
-    ratios = {
-        table: find(runs, table, "RatingRegressor").wall / lightgbm_wall(runs, table)
-        for table in tables
-        if find(runs, table, "RatingRegressor") and lightgbm_wall(runs, table)
-    }
-    if not ratios:
-        return f"{goal}: not evaluated, LightGBM was not run."
-    verdict = "PASS" if max(ratios.values()) <= MAX_WALL_OVER_LIGHTGBM else "FAIL"
-    found = ", ".join(f"{t} {ratio:.1f}x" for t, ratio in ratios.items())
-    return f"{goal}: {verdict} ({found})."
-
-
-def cv_speedup(runs, tables):
-    compared = pairs(runs, tables, "recipe-sklearn-cv", "recipe")
-    compared = [(t, sk, ours) for t, sk, ours in compared if ours.cv == "ratingnet"]
-    goal = (
-        f"ratingnet.cross_validate of the recipe at least {MIN_CV_SPEEDUP}x "
-        "faster than scikit-learn's"
-    )
-    if not compared:
-        return f"{goal}: not evaluated (add the peer recipe-sklearn-cv)."
-    speedups = {t: sk.wall / ours.wall for t, sk, ours in compared}
-    verdict = "PASS" if min(speedups.values()) >= MIN_CV_SPEEDUP else "FAIL"
-    found = ", ".join(f"{t} {speedup:.1f}x" for t, speedup in speedups.items())
-    return f"{goal}: {verdict} ({found}); {_order_note(runs)}"
-
-
-def _order_note(runs):
-    """Which of the two recipe rows found the other's compiled programs."""
-    peers = [run.peer for run in runs]
-    if peers.index("recipe-sklearn-cv") < peers.index("recipe"):
-        return (
-            "recipe-sklearn-cv ran first and paid the compilations both rows "
-            "share (model building, prediction), which favours ratingnet's; "
-            "each row compiled its own training program."
-        )
-    return (
-        "in one process the recipe-sklearn-cv row reuses programs the recipe "
-        "row compiled, so this favours scikit-learn's."
-    )
 
 
 def notes(runs, skipped, baselines):
@@ -593,10 +487,6 @@ def timing_notes(runs):
                 "changed between runs, and the table shows the fastest."
             )
     return lines
-
-
-def find_peer(runs, peer):
-    return any(run.peer == peer for run in runs)
 
 
 if __name__ == "__main__":
