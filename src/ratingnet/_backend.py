@@ -46,13 +46,19 @@ def enable_compilation_cache():
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
+# Each device that trains replicas holds its own copy of the training table,
+# so more devices than this cost memory for little more speed.
+_MAX_DEVICES = 8
+
+
 def use_every_core():
     """Ask JAX for one CPU device per core, so replicas can train side by side.
 
     XLA runs a small program on one thread; with a device per core, the
     engine splits the replicas of a program (folds, ensemble members) over
     the devices and trains them on all cores at once. Programs that are not
-    split run on the first device, as before. Nothing changes when the user
+    split run on the first device, as before. At most 8 devices are made
+    unless ``RATINGNET_CPU_DEVICES`` asks for more. Nothing changes when the user
     chose a device count (``JAX_NUM_CPU_DEVICES``, or XLA's
     ``--xla_force_host_platform_device_count``), when JAX already ran
     something, or with ``RATINGNET_CPU_DEVICES=1``.
@@ -66,7 +72,7 @@ def use_every_core():
     ):
         return
 
-    count = _device_count(chosen) if chosen else _usable_cores()
+    count = _device_count(chosen) if chosen else min(_usable_cores(), _MAX_DEVICES)
     # Once JAX has run something, its devices are what they are.
     with contextlib.suppress(RuntimeError):
         jax.config.update("jax_num_cpu_devices", count)
