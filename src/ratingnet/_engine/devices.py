@@ -5,8 +5,9 @@ ratingnet gives JAX one CPU device per core (``ratingnet._backend``), and a
 program over several replicas then splits its replica axis over the
 devices: each device trains its share on its own core, in the same program.
 The replica count is padded to a multiple of the devices with copies of the
-last replica, whose results are dropped. Each replica computes exactly what
-it would alone, so results do not depend on the number of devices.
+last replica, whose results are dropped. Each replica computes what it
+would alone, so results do not depend on the number of devices beyond the
+rounding of XLA's kernels for other batch shapes.
 """
 
 from dataclasses import dataclass
