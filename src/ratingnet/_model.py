@@ -29,10 +29,15 @@ def build_model(model, meta, settings, seed):
     seed : int
     """
     with seeded(seed):
-        if isinstance(model, keras.Model):
-            built = _clone(model)
-        else:
-            built = _call_build_function(model, meta, settings)
+        return instantiate(model, meta, settings)
+
+
+def instantiate(model, meta, settings):
+    """A built Keras model from a function or a model instance (cloned)."""
+    if isinstance(model, keras.Model):
+        built = _clone(model)
+    else:
+        built = _call_build_function(model, meta, settings)
 
     if not isinstance(built, keras.Model):
         raise TypeError(

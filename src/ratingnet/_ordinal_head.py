@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 from ._compile import compiled_setting
-from ._model import _call_build_function, _clone
+from ._model import instantiate
 
 HEAD_NAME = "ordinal_head"
 
@@ -111,18 +111,7 @@ def ordinal_builder(body, n_levels, *, initial_bias, own_body=False):
     """
 
     def build(meta, **settings):
-        if isinstance(body, keras.Model):
-            model = _clone(body)
-        else:
-            model = _call_build_function(body, meta, settings)
-        if not isinstance(model, keras.Model):
-            raise TypeError(
-                "The model function must return a Keras model; it returned "
-                f"{type(model).__name__}. End it with `return model`."
-            )
-        if not model.built:
-            model.build((None, meta["n_features_in_"]))
-
+        model = instantiate(body, meta, settings)
         model, appended = with_head(model, n_levels, meta["n_features_in_"])
         if appended or own_body:
             model.layers[-1].bias.assign(initial_bias)
