@@ -3,8 +3,11 @@
 import ratingnet._engine.loop as loop
 import ratingnet._engine.program as program_cache
 from ratingnet import KerasRegressor
+from ratingnet._layers import sin_cos
 from ratingnet.exceptions import TrainingInterruptedWarning
 
+import jax
+import jax.numpy as jnp
 import keras
 import numpy as np
 import pytest
@@ -123,3 +126,15 @@ def test_different_losses_get_different_programs(regression_data):
 
     assert mse.history_["loss"] != mae.history_["loss"]
     assert huber.fit(X, y).history_["loss"] != mae.history_["loss"]
+
+
+def test_periodic_embedding_sine_and_cosine_match_numpy():
+    angles = np.linspace(-60.0, 60.0, 100_001, dtype=np.float32)
+    exact = angles.astype(np.float64)
+
+    sin, cos = sin_cos(angles)
+    slope = jax.grad(lambda a: jnp.sum(2 * sin_cos(a)[0] + sin_cos(a)[1]))(angles)
+
+    np.testing.assert_allclose(sin, np.sin(exact), atol=2e-5)
+    np.testing.assert_allclose(cos, np.cos(exact), atol=2e-5)
+    np.testing.assert_allclose(slope, 2 * np.cos(exact) - np.sin(exact), atol=5e-5)
