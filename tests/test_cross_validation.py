@@ -33,6 +33,20 @@ def test_scores_agree_with_scikit_learn(regression_data, folds):
         np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-4)
 
 
+def test_folds_of_other_sizes_agree_with_scikit_learn(regression_data):
+    # 96 and 48 training rows at batch 8: one fold's epoch has 12 batches of
+    # rows, the other's 6 and then padding, which must change nothing.
+    X, y = regression_data
+    rows = np.arange(len(y))
+    folds = [(rows[:96], rows[96:]), (rows[72:], rows[:72])]
+    est = KerasRegressor(recipe, epochs=4, batch_size=8, random_state=1)
+
+    ours = cross_validate(est, X, y, cv=folds)
+    theirs = model_selection.cross_validate(est, X, y, cv=folds)
+
+    np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
+
+
 def test_folds_train_together_in_one_run(regression_data, folds, monkeypatch):
     X, y = regression_data
     runs = []

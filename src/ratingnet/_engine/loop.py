@@ -74,7 +74,10 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
     if state is None:
         state = initial_state(specs, settings, replicas)
     chunk = _epochs_per_chunk(settings, replicas)
-    program = chunk_program(spec, settings, chunk, replicas.n_replicas == 1)
+    steps = _steps_with_rows(settings, replicas)
+    program = chunk_program(
+        spec, settings, chunk, replicas.n_replicas == 1, bool(np.ptp(steps))
+    )
     place = placement(replicas.n_replicas)
     state = place.put_split(state)
     device_data = place.put_whole(_stacked_data(data))
@@ -85,7 +88,7 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
     try:
         while done < settings.epochs and not _all_stopped(state):
             state, logs = program(
-                state, device_data, device_replicas, done, settings.epochs
+                state, device_data, device_replicas, done, settings.epochs, steps.max()
             )
             logs = np.asarray(logs)[: replicas.n_replicas, : settings.epochs - done]
             rows.append(logs)
@@ -113,6 +116,11 @@ def _epochs_per_chunk(settings, replicas):
     )
     n_chunks = math.ceil(settings.epochs * steps / per_chunk)
     return max(1, math.ceil(settings.epochs / n_chunks))
+
+
+def _steps_with_rows(settings, replicas):
+    """The number of batches of each replica that hold rows (padding comes last)."""
+    return -(-replicas.train_count // settings.batch_size)
 
 
 def _stacked_data(tables):

@@ -20,13 +20,17 @@ _PROGRAMS = OrderedDict()
 _MAX_PROGRAMS = 64
 
 
-def chunk_program(spec, settings, epochs_per_chunk, single):
-    """The jitted ``run(state, data, replicas, first_epoch, epochs)`` of a spec.
+def chunk_program(spec, settings, epochs_per_chunk, single, uneven=False):
+    """The jitted ``run(state, data, replicas, first_epoch, epochs, steps)`` of a spec.
 
-    ``single`` builds the program for exactly one replica.
+    ``single`` builds the program for exactly one replica. An epoch runs
+    ``steps`` batches, the most any replica has rows for; with ``uneven``,
+    some replicas have fewer, and each step checks that its batch holds rows.
     """
-    key = ("train", spec.key, settings, epochs_per_chunk, single)
-    return _cached(key, lambda: _build_chunk(spec, settings, epochs_per_chunk, single))
+    key = ("train", spec.key, settings, epochs_per_chunk, single, uneven)
+    return _cached(
+        key, lambda: _build_chunk(spec, settings, epochs_per_chunk, single, uneven)
+    )
 
 
 def predict_program(spec_key, model, ensemble=False):
@@ -67,15 +71,15 @@ def _model_input(inputs):
     return inputs[0] if len(inputs) == 1 else list(inputs)
 
 
-def _build_chunk(spec, settings, epochs_per_chunk, single):
-    epoch = partial(_epoch, spec, settings)
+def _build_chunk(spec, settings, epochs_per_chunk, single, uneven):
+    epoch = partial(_epoch, spec, settings, uneven)
 
-    def run_replica(state, data, replica, first_epoch, epochs):
+    def run_replica(state, data, replica, first_epoch, epochs, steps):
         def one_epoch(state, index):
             active = index < epochs
             return jax.lax.cond(
                 active,
-                lambda s: epoch(s, data, replica),
+                lambda s: epoch(s, data, replica, steps),
                 lambda s: (s, _empty_logs(spec)),
                 state,
             )
@@ -84,13 +88,12 @@ def _build_chunk(spec, settings, epochs_per_chunk, single):
         return jax.lax.scan(one_epoch, state, indices)
 
     if not single:
-        program = jax.vmap(run_replica, in_axes=(0, None, 0, None, None))
+        program = jax.vmap(run_replica, in_axes=(0, None, 0, None, None, None))
         return jax.jit(program, donate_argnums=0)
 
-    # One replica runs unbatched, so that skipped steps cost nothing.
-    def run_single(state, data, replica, first_epoch, epochs):
+    def run_single(state, data, replica, first_epoch, epochs, steps):
         state, replica = _index(state, 0), _index(replica, 0)
-        state, logs = run_replica(state, data, replica, first_epoch, epochs)
+        state, logs = run_replica(state, data, replica, first_epoch, epochs, steps)
         return _expand(state), logs[None]
 
     return jax.jit(run_single, donate_argnums=0)
@@ -110,18 +113,24 @@ def _empty_logs(spec):
     return jnp.full((n_logs,), jnp.nan, dtype=jnp.float32)
 
 
-def _epoch(spec, settings, state, data, replica):
+def _epoch(spec, settings, uneven, state, data, replica, steps):
     """Train one epoch of one replica, then evaluate it on its validation rows.
 
-    The logs row holds: loss, metrics, val_loss, val metrics, and whether the
-    replica was still training (early stopping masks later epochs).
+    The epoch runs the first ``steps`` batches, which hold the rows; later
+    ones are padding. The logs row holds: loss, metrics, val_loss, val
+    metrics, and whether the replica was still training (early stopping
+    masks later epochs).
     """
     key, shuffle_key = jax.random.split(state["key"])
     batches, masks = _batches(settings, replica, shuffle_key)
 
-    step = partial(_train_step, spec, _group_data(data, replica))
+    step = partial(_train_step, spec, _group_data(data, replica), uneven)
+
+    def one_step(i, carry):
+        return step(carry, (batches[i], masks[i]))
+
     carry = (state["model"], _zero_totals(spec))
-    (model_state, totals), _ = jax.lax.scan(step, carry, (batches, masks))
+    model_state, totals = jax.lax.fori_loop(0, steps, one_step, carry)
 
     train_logs = _finish_totals(spec, totals)
     val_logs = _evaluate(spec, data, replica, model_state)
@@ -145,7 +154,7 @@ def _batches(settings, replica, key):
     return rows.reshape(shape), valid.astype(jnp.float32).reshape(shape)
 
 
-def _train_step(spec, data, carry, batch):
+def _train_step(spec, data, uneven, carry, batch):
     model_state, totals = carry
     rows, mask = batch
     inputs, y_true, weights = _gather(data, rows)
@@ -178,9 +187,13 @@ def _train_step(spec, data, carry, batch):
         totals = _accumulate(spec, data, totals, loss, count, y_true, y_pred, weights)
         return updated, totals
 
-    # A batch that is all padding leaves everything as it was.
+    if not uneven:
+        return update(totals)
+
+    # A batch that is all padding leaves everything as it was. Under vmap
+    # this selects between the two states, so it runs only where needed.
     skip = lambda totals: (model_state, totals)  # noqa: E731
-    return jax.lax.cond(count > 0, update, skip, totals), None
+    return jax.lax.cond(count > 0, update, skip, totals)
 
 
 def _group_data(data, replica):
