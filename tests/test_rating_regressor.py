@@ -1,6 +1,7 @@
 import pickle
 
 from ratingnet import RatingRegressor, cross_validate
+from ratingnet._layers import PeriodicEmbedding
 from ratingnet._preprocessing import TablePreprocessor
 
 import numpy as np
@@ -157,3 +158,26 @@ def test_soft_clipping_bounds_outliers():
 
     assert np.abs(encoded).max() <= 3.0
     assert np.all(np.diff(encoded[:, 0]) > 0)
+
+
+def test_two_valued_numbers_skip_the_periodic_embedding():
+    X = pd.DataFrame(
+        {
+            "flag": [0, 1, 1, 0, 1, 0],
+            "size": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "votes": [10, 20, 30, 40, 50, 60],
+        }
+    )
+
+    pre = TablePreprocessor().fit(X)
+    encoded = pre.transform(X)
+    est = RatingRegressor(n_models=1, epochs=1, random_state=0)
+    est.fit(X, [1, 2, 3, 4, 5, 5])
+
+    assert pre.numeric_columns_ == ["size", "votes", "flag"]
+    assert pre.n_periodic_ == 2
+    assert np.all(np.diff(encoded[:, 0]) > 0) and len(set(encoded[:, 2])) == 2
+    (periodic,) = [
+        layer for layer in est.model_.layers if isinstance(layer, PeriodicEmbedding)
+    ]
+    assert periodic.frequencies.shape[0] == 2

@@ -5,6 +5,9 @@
 - Numbers are robust-scaled (median and interquartile range) and softly
   clipped to about ±3 with ``x / sqrt(1 + (x / 3)²)``, so that outliers
   neither dominate the first layer nor are cut off hard (RealMLP's choice).
+  Numbers with more than two values come first, for the network's periodic
+  embedding; two-valued ones (flags) follow, since a periodic embedding of
+  two points adds nothing but width.
 - A missing number becomes the median, plus an indicator column, for every
   column that had missing values in training.
 - Categories (object, string, category columns) with few levels are one-hot
@@ -46,6 +49,9 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
     n_dense_ : int
         Width of the dense block (the first columns of the output), padded
         with zero columns to a multiple of 8.
+    n_periodic_ : int
+        How many numbers open the dense block: those with more than two
+        values in training (the rest of ``numeric_columns_`` follow them).
     cardinalities_ : list of int
         For each embedded column (the last columns of the output), how many
         codes its embedding has room for (code 0 included): a power of two,
@@ -83,8 +89,11 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         return self
 
     def _fit_numbers(self, numbers):
+        flags = [c for c in numbers.columns if numbers[c].nunique() <= 2]
+        numbers = numbers[[c for c in numbers.columns if c not in flags] + flags]
         values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         self.numeric_columns_ = list(numbers.columns)
+        self.n_periodic_ = len(numbers.columns) - len(flags)
         self.log_columns_ = _long_tailed(values)
         values = self._logged(values)
         self.medians_ = (

@@ -44,16 +44,17 @@ class RatingRegressor(KerasRegressor):
         trains 4 below 10,000 rows and 2 from there, where one network
         already sees enough data and time grows with the rows.
     hidden_layer_sizes : tuple of int, default=(64, 64)
-    dropout : float, default=0.1
+    dropout : float, default=0.0
     learning_rate : float, default=2e-3
         Peak learning rate of AdamW, decayed along a cosine to 0.
     weight_decay : float, default=1e-4
-    epochs : int, default=200
-        The most epochs a member trains; early stopping usually ends sooner.
-    patience : int or "auto", default="auto"
+    epochs : int or "auto", default="auto"
+        The most epochs a member trains, over which the learning rate decays
+        to 0; early stopping may end sooner. "auto" is 200 below 10,000 rows
+        and 30 from there, where an epoch holds many more steps.
+    patience : int, default=10
         Epochs without a better validation loss before a member stops; its
-        best epoch's weights are kept. "auto" waits 10 epochs below 10,000
-        rows and 5 from there, where an epoch holds many more steps.
+        best epoch's weights are kept.
     batch_size : int or "auto", default="auto"
         "auto" takes 32 rows per step below 2,000 rows, else 128, else 256
         from 20,000 rows.
@@ -102,11 +103,11 @@ class RatingRegressor(KerasRegressor):
         *,
         n_models="auto",
         hidden_layer_sizes=(64, 64),
-        dropout=0.1,
+        dropout=0.0,
         learning_rate=2e-3,
         weight_decay=1e-4,
-        epochs=200,
-        patience="auto",
+        epochs="auto",
+        patience=10,
         batch_size="auto",
         validation_fraction=0.15,
         max_onehot=16,
@@ -165,7 +166,7 @@ class RatingRegressor(KerasRegressor):
             "hidden_layer_sizes": tuple(params["hidden_layer_sizes"]),
             "dropout": params["dropout"],
             "n_dense": self.preprocessor_.n_dense_,
-            "n_numbers": len(self.preprocessor_.numeric_columns_),
+            "n_numbers": self.preprocessor_.n_periodic_,
             "cardinalities": self.preprocessor_.cardinalities_,
         }
 
@@ -183,7 +184,7 @@ class RatingRegressor(KerasRegressor):
         )
 
     def _optimizer(self, params):
-        steps = params["epochs"] * math.ceil(self._n_train / self._batch_size())
+        steps = self._epochs() * math.ceil(self._n_train / self._batch_size())
         schedule = keras.optimizers.schedules.CosineDecay(
             params["learning_rate"], decay_steps=max(steps, 1)
         )
@@ -196,10 +197,10 @@ class RatingRegressor(KerasRegressor):
             return int(self.n_models)
         return 4 if self._n_rows < _LARGE else 2
 
-    def _patience(self):
-        if self.patience != "auto":
-            return int(self.patience)
-        return 10 if self._n_rows < _LARGE else 5
+    def _epochs(self):
+        if self.epochs != "auto":
+            return int(self.epochs)
+        return 200 if self._n_rows < _LARGE else 30
 
     def _batch_size(self):
         if self.batch_size != "auto":
@@ -217,7 +218,7 @@ class RatingRegressor(KerasRegressor):
 
     def _plan(self, params, X, target, sample_weight, validation):
         plan = super()._plan(
-            dict(params, batch_size=self._batch_size()),
+            dict(params, batch_size=self._batch_size(), epochs=self._epochs()),
             X,
             target,
             sample_weight,
@@ -233,9 +234,9 @@ class RatingRegressor(KerasRegressor):
         return FitPlan(
             specs=specs,
             settings=_engine.Settings(
-                epochs=params["epochs"],
+                epochs=self._epochs(),
                 batch_size=self._batch_size(),
-                patience=self._patience(),
+                patience=int(self.patience),
                 min_delta=_MIN_IMPROVEMENT,
             ),
             data=plan.data,
@@ -268,10 +269,10 @@ def tabular_network(
 ):
     """Embeddings of numbers and of categories, then an MLP.
 
-    Inputs, in X's column order: the dense block (``n_numbers`` scaled
-    numbers, then missing-value indicators and one-hot levels), then one
-    integer code per embedded categorical column. The numbers get periodic
-    embeddings; the rest of the dense block joins as it is.
+    Inputs: the dense block (``n_numbers`` scaled numbers, then two-valued
+    numbers, missing-value indicators and one-hot levels), then one integer
+    code per embedded categorical column. The first ``n_numbers`` get
+    periodic embeddings; the rest of the dense block joins as it is.
     """
     dense = keras.Input((n_dense,), name="numbers")
     codes = [
