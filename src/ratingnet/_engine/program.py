@@ -72,31 +72,43 @@ def _model_input(inputs):
 
 
 def _build_chunk(spec, settings, epochs_per_chunk, single, uneven):
-    epoch = partial(_epoch, spec, settings, uneven)
+    # The loops over epochs and steps are the same for every replica; only
+    # the work inside them is vmapped, which JAX traces once, where a vmap of
+    # the loops would batch each loop body again. One replica runs unbatched.
+    def each(function, in_axes):
+        return function if single else jax.vmap(function, in_axes=in_axes)
 
-    def run_replica(state, data, replica, first_epoch, epochs, steps):
+    start = each(partial(_start_epoch, spec, settings), (0, 0))
+    step = each(partial(_train_step, spec, uneven), (None, 0, 0, 0))
+    finish = each(partial(_finish_epoch, spec, settings), (0, None, 0, 0, 0, 0))
+
+    def run(state, data, replicas, first_epoch, epochs, steps):
+        if single:
+            state, replicas = _index(state, 0), _index(replicas, 0)
+
+        def epoch(state):
+            key, batches, masks, totals = start(state, replicas)
+            if not single:
+                batches, masks = batches.swapaxes(0, 1), masks.swapaxes(0, 1)
+
+            def one_step(i, carry):
+                return step(data, replicas["group"], carry, (batches[i], masks[i]))
+
+            carry = (state["model"], totals)
+            model_state, totals = jax.lax.fori_loop(0, steps, one_step, carry)
+            return finish(state, data, replicas, key, model_state, totals)
+
         def one_epoch(state, index):
-            active = index < epochs
-            return jax.lax.cond(
-                active,
-                lambda s: epoch(s, data, replica, steps),
-                lambda s: (s, _empty_logs(spec)),
-                state,
-            )
+            skip = lambda s: (s, _empty_logs(spec, s))  # noqa: E731
+            return jax.lax.cond(index < epochs, epoch, skip, state)
 
         indices = first_epoch + jnp.arange(epochs_per_chunk)
-        return jax.lax.scan(one_epoch, state, indices)
+        state, logs = jax.lax.scan(one_epoch, state, indices)
+        if single:
+            return _expand(state), logs[None]
+        return state, logs.swapaxes(0, 1)
 
-    if not single:
-        program = jax.vmap(run_replica, in_axes=(0, None, 0, None, None, None))
-        return jax.jit(program, donate_argnums=0)
-
-    def run_single(state, data, replica, first_epoch, epochs, steps):
-        state, replica = _index(state, 0), _index(replica, 0)
-        state, logs = run_replica(state, data, replica, first_epoch, epochs, steps)
-        return _expand(state), logs[None]
-
-    return jax.jit(run_single, donate_argnums=0)
+    return jax.jit(run, donate_argnums=0)
 
 
 def _index(tree, i):
@@ -107,31 +119,29 @@ def _expand(tree):
     return jax.tree_util.tree_map(lambda a: a[None], tree)
 
 
-def _empty_logs(spec):
-    """The logs row of an epoch beyond ``epochs``: loss and metrics twice, active."""
+def _empty_logs(spec, state):
+    """The logs of an epoch beyond ``epochs``: loss and metrics twice, active."""
     n_logs = 2 * (1 + len(spec.metrics)) + 1
-    return jnp.full((n_logs,), jnp.nan, dtype=jnp.float32)
+    return jnp.full(state["stopped"].shape + (n_logs,), jnp.nan, dtype=jnp.float32)
 
 
-def _epoch(spec, settings, uneven, state, data, replica, steps):
-    """Train one epoch of one replica, then evaluate it on its validation rows.
+def _start_epoch(spec, settings, state, replica):
+    """A replica's new random key, its epoch's batches of rows, zero totals.
 
-    The epoch runs the first ``steps`` batches, which hold the rows; later
-    ones are padding. The logs row holds: loss, metrics, val_loss, val
-    metrics, and whether the replica was still training (early stopping
-    masks later epochs).
+    The epoch then runs the first ``steps`` batches, which hold the rows;
+    later ones are padding.
     """
     key, shuffle_key = jax.random.split(state["key"])
     batches, masks = _batches(settings, replica, shuffle_key)
+    return key, batches, masks, _zero_totals(spec)
 
-    step = partial(_train_step, spec, _group_data(data, replica), uneven)
 
-    def one_step(i, carry):
-        return step(carry, (batches[i], masks[i]))
+def _finish_epoch(spec, settings, state, data, replica, key, model_state, totals):
+    """Evaluate a replica on its validation rows and log its epoch.
 
-    carry = (state["model"], _zero_totals(spec))
-    model_state, totals = jax.lax.fori_loop(0, steps, one_step, carry)
-
+    The logs row holds: loss, metrics, val_loss, val metrics, and whether the
+    replica was still training (early stopping masks later epochs).
+    """
     train_logs = _finish_totals(spec, totals)
     val_logs = _evaluate(spec, data, replica, model_state)
     new_state = dict(state, key=key)
@@ -154,7 +164,8 @@ def _batches(settings, replica, key):
     return rows.reshape(shape), valid.astype(jnp.float32).reshape(shape)
 
 
-def _train_step(spec, data, uneven, carry, batch):
+def _train_step(spec, uneven, data, group, carry, batch):
+    data = dict(data, group=group)
     model_state, totals = carry
     rows, mask = batch
     inputs, y_true, weights = _gather(data, rows)
