@@ -181,3 +181,19 @@ def test_two_valued_numbers_skip_the_periodic_embedding():
         layer for layer in est.model_.layers if isinstance(layer, PeriodicEmbedding)
     ]
     assert periodic.frequencies.shape[0] == 2
+
+
+def test_large_tables_get_finer_frequencies_and_fewer_members():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10_000, 2))
+    y = np.round(np.clip(3 + X[:, 0], 1, 5))
+
+    large = RatingRegressor(epochs=2, random_state=0).fit(X, y)
+    small = RatingRegressor(n_models=1, epochs=2, random_state=0).fit(X[:500], y[:500])
+
+    def scale(est):
+        (layer,) = [la for la in est.model_.layers if isinstance(la, PeriodicEmbedding)]
+        return layer.sigma
+
+    assert (scale(large), scale(small)) == (2.0, 0.5)
+    assert large._members[0][0].shape[0] == 2

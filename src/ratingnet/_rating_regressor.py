@@ -167,6 +167,7 @@ class RatingRegressor(KerasRegressor):
             "dropout": params["dropout"],
             "n_dense": self.preprocessor_.n_dense_,
             "n_numbers": self.preprocessor_.n_periodic_,
+            "frequency_scale": 0.5 if self._n_rows < _LARGE else 2.0,
             "cardinalities": self.preprocessor_.cardinalities_,
         }
 
@@ -265,21 +266,32 @@ class RatingRegressor(KerasRegressor):
 
 
 def tabular_network(
-    n_dense, n_numbers, cardinalities, n_outputs, hidden_layer_sizes, dropout
+    n_dense,
+    n_numbers,
+    cardinalities,
+    n_outputs,
+    hidden_layer_sizes,
+    dropout,
+    frequency_scale=0.5,
 ):
     """Embeddings of numbers and of categories, then an MLP.
 
     Inputs: the dense block (``n_numbers`` scaled numbers, then two-valued
     numbers, missing-value indicators and one-hot levels), then one integer
     code per embedded categorical column. The first ``n_numbers`` get
-    periodic embeddings; the rest of the dense block joins as it is.
+    periodic embeddings, whose initial frequencies have standard deviation
+    ``frequency_scale``; the rest of the dense block joins as it is.
     """
     dense = keras.Input((n_dense,), name="numbers")
     codes = [
         keras.Input((1,), dtype="int32", name=f"category_{i}")
         for i in range(len(cardinalities))
     ]
-    numbers = PeriodicEmbedding()(dense[:, :n_numbers]) if n_numbers else None
+    numbers = (
+        PeriodicEmbedding(sigma=frequency_scale)(dense[:, :n_numbers])
+        if n_numbers
+        else None
+    )
     rest = dense[:, n_numbers:] if n_numbers < n_dense else None
     parts = [p for p in (numbers, rest) if p is not None] + [
         keras.layers.Flatten()(_embedding(n)(code))
