@@ -262,7 +262,10 @@ class RatingRegressor(KerasRegressor):
             self._model_settings(params),
             seed,
         )
-        return _engine.TrainingSpec(model, self._spec.loss, self._optimizer(params), ())
+        # Members share the first member's optimizer: the program applies
+        # that one to every replica, and a member's spec only supplies its
+        # initial weights (the optimizer's own start the same for all).
+        return _engine.TrainingSpec(model, self._spec.loss, self._spec.optimizer, ())
 
 
 def tabular_network(
