@@ -1,8 +1,12 @@
-"""The engine's shuffling: each epoch a new order of the valid rows."""
+"""The engine's shuffling and early stopping."""
 
+from ratingnet import _engine
+from ratingnet._compile import make_loss
 from ratingnet._engine.program import _batches
 from ratingnet._engine.spec import Settings
 
+import jax
+import keras
 import numpy as np
 
 
@@ -34,3 +38,40 @@ def test_epochs_and_seeds_shuffle_differently_and_repeatably():
     assert first.tolist() == again.tolist()
     assert first.tolist() != next_epoch.tolist()
     assert first.tolist() != other_seed.tolist()
+
+
+def test_early_stopping_restores_the_best_epochs_weights():
+    # A wide network with a large learning rate on 40 noisy rows: the
+    # validation loss bottoms out early, and training stops some epochs on.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)).astype(np.float32)
+    y = (X[:, :1] + rng.normal(size=(60, 1))).astype(np.float32)
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
+    spec = _engine.TrainingSpec(
+        model, make_loss("mse", {}), keras.optimizers.Adam(0.05)
+    )
+    data = {
+        "inputs": [X],
+        "y": y,
+        "sample_weight": np.ones(60, np.float32),
+        "target_shift": np.zeros(1, np.float32),
+        "target_scale": np.ones(1, np.float32),
+    }
+    replicas = _engine.make_replicas([np.arange(40)], [np.arange(40, 60)], [0], 8)
+    settings = _engine.Settings(epochs=60, batch_size=8, patience=3)
+
+    result = _engine.train(spec, settings, data, replicas)
+
+    val_loss = result.history["val_loss"][0]
+    spec.assign(jax.tree_util.tree_map(lambda a: a[0], result.state["model"]))
+    restored = float(np.mean((model.predict(X[40:], verbose=0) - y[40:]) ** 2))
+    trained = int(np.sum(~np.isnan(val_loss)))
+    assert trained < 60
+    assert np.nanargmin(val_loss) < trained - 1
+    np.testing.assert_allclose(restored, np.nanmin(val_loss), rtol=1e-4)

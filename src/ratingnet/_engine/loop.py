@@ -203,4 +203,9 @@ def _restore_best(state):
         shape = (-1,) + (1,) * (best.ndim - 1)
         return np.where(found.reshape(shape), best, last)
 
-    return jax.tree_util.tree_map(pick, state["best_model"], state["model"])
+    last = state["model"]
+    best = {
+        name: jax.tree_util.tree_map(pick, state["best_model"][name], last[name])
+        for name in ("trainable", "non_trainable")
+    }
+    return dict(last, **best)

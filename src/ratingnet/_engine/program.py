@@ -311,7 +311,7 @@ def _update_model(settings, state, new_state, model_state, val_loss):
 
     # Once stopped, a replica's weights no longer change.
     model = _select(state["stopped"] > 0, state["model"], model_state)
-    best = _select(improved, model_state, state["best_model"])
+    best = _select(improved, _weights(model_state), state["best_model"])
     best_loss = jnp.where(improved, val_loss, state["best_loss"])
     return dict(
         new_state,
@@ -321,6 +321,18 @@ def _update_model(settings, state, new_state, model_state, val_loss):
         waited=waited,
         stopped=stopped,
     )
+
+
+def _weights(model_state):
+    """The model's variables without the optimizer's: what a best epoch keeps.
+
+    As with Keras's ``restore_best_weights``, restoring the best epoch sets
+    the weights and leaves the optimizer's state as training left it.
+    """
+    return {
+        "trainable": model_state["trainable"],
+        "non_trainable": model_state["non_trainable"],
+    }
 
 
 def _select(condition, if_true, if_false):
@@ -353,7 +365,7 @@ def initial_state(specs, settings, replicas):
     }
     if settings.patience is not None:
         state.update(
-            best_model=jax.tree_util.tree_map(np.copy, model),
+            best_model=jax.tree_util.tree_map(np.copy, _weights(model)),
             best_loss=np.full(n, np.inf, np.float32),
             waited=np.zeros(n, np.int32),
         )
