@@ -3,8 +3,9 @@
 It takes a DataFrame as it is (numbers, categories, missing values), and
 trains an ensemble of small networks with good defaults (see
 ``docs/rating_regressor.md`` for the measurements behind them): robust
-input scaling with smooth clipping, embeddings for categories with many
-levels, AdamW with a cosine learning-rate schedule and weight decay, early
+input scaling with smooth clipping, periodic embeddings of numbers (with
+finer initial frequencies from 10,000 rows), embeddings for categories with
+many levels, AdamW with a cosine learning-rate schedule and weight decay, early
 stopping with the best epoch kept, and the members' mean as the prediction.
 The members train as replicas of one vmapped program.
 """
@@ -264,7 +265,7 @@ class RatingRegressor(KerasRegressor):
         )
         # Members share the first member's optimizer: the program applies
         # that one to every replica, and a member's spec only supplies its
-        # initial weights (the optimizer's own start the same for all).
+        # initial weights (the optimizer's state starts the same for all).
         return _engine.TrainingSpec(model, self._spec.loss, self._spec.optimizer, ())
 
 
