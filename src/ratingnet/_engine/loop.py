@@ -203,9 +203,10 @@ def _restore_best(state):
         shape = (-1,) + (1,) * (best.ndim - 1)
         return np.where(found.reshape(shape), best, last)
 
+    # The best model holds the weights only; the optimizer's state stays.
     last = state["model"]
     best = {
-        name: jax.tree_util.tree_map(pick, state["best_model"][name], last[name])
-        for name in ("trainable", "non_trainable")
+        name: jax.tree_util.tree_map(pick, weights, last[name])
+        for name, weights in state["best_model"].items()
     }
     return dict(last, **best)

@@ -186,7 +186,7 @@ def _mix(x):
 
 
 def _train_step(spec, uneven, data, group, carry, batch):
-    data = dict(data, group=group)
+    data = _group_data(data, group)
     model_state, totals = carry
     rows, mask = batch
     inputs, y_true, weights = _gather(data, rows)
@@ -228,13 +228,13 @@ def _train_step(spec, uneven, data, group, carry, batch):
     return jax.lax.cond(count > 0, update, skip, totals)
 
 
-def _group_data(data, replica):
-    """This replica's view of the data: tables stay whole, rows are gathered later.
+def _group_data(data, group):
+    """A replica's view of the data: tables stay whole, rows are gathered later.
 
     Data arrays have a leading group axis (one table per group, such as the
     preprocessed training table of one fold); a replica reads its group's.
     """
-    return dict(data, group=replica["group"])
+    return dict(data, group=group)
 
 
 def _gather(data, rows):
@@ -282,7 +282,7 @@ def _evaluate(spec, data, replica, model_state):
         return jnp.full((n_values,), jnp.nan, dtype=jnp.float32)
 
     rows, mask = replica["val"], replica["val_mask"]
-    data = _group_data(data, replica)
+    data = _group_data(data, replica["group"])
     inputs, y_true, weights = _gather(data, rows)
     weights = weights * mask
     y_pred, _ = spec.model.stateless_call(
