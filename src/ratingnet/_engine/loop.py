@@ -79,7 +79,7 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
         spec, settings, chunk, replicas.n_replicas == 1, bool(np.ptp(steps))
     )
     place = placement(replicas.n_replicas)
-    state = place.put_split(state)
+    state = place.put_split(spec.layout.pack(state))
     device_data = place.put_whole(_stacked_data(data))
     device_replicas = place.put_split(_replica_arrays(replicas))
 
@@ -103,7 +103,8 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
             TrainingInterruptedWarning,
         )
 
-    return _result(settings, place.take(state), names, rows, done, interrupted)
+    state = spec.layout.unpack(place.take(state))
+    return _result(settings, state, names, rows, done, interrupted)
 
 
 def _epochs_per_chunk(settings, replicas):

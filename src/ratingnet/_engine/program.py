@@ -27,7 +27,8 @@ def chunk_program(spec, settings, epochs_per_chunk, single, uneven=False):
     ``steps`` batches, the most any replica has rows for; with ``uneven``,
     some replicas have fewer, and each step checks that its batch holds rows.
     """
-    key = ("train", spec.key, settings, epochs_per_chunk, single, uneven)
+    key = ("train", spec.key, spec.layout.flat, settings, epochs_per_chunk)
+    key += (single, uneven)
     return _cached(
         key, lambda: _build_chunk(spec, settings, epochs_per_chunk, single, uneven)
     )
@@ -195,7 +196,7 @@ def _train_step(spec, uneven, data, group, carry, batch):
 
     def objective(trainable):
         y_pred, non_trainable, losses = spec.model.stateless_call(
-            trainable,
+            spec.layout.weights(trainable),
             model_state["non_trainable"],
             _model_input(inputs),
             training=True,
@@ -208,7 +209,7 @@ def _train_step(spec, uneven, data, group, carry, batch):
     def update(totals):
         grad_fn = jax.value_and_grad(objective, has_aux=True)
         (_, (loss, y_pred, non_trainable)), grads = grad_fn(model_state["trainable"])
-        trainable, optimizer = spec.optimizer.stateless_apply(
+        trainable, optimizer = spec.layout.optimizer.stateless_apply(
             model_state["optimizer"], grads, model_state["trainable"]
         )
         updated = {
@@ -286,7 +287,7 @@ def _evaluate(spec, data, replica, model_state):
     inputs, y_true, weights = _gather(data, rows)
     weights = weights * mask
     y_pred, _ = spec.model.stateless_call(
-        model_state["trainable"],
+        spec.layout.weights(model_state["trainable"]),
         model_state["non_trainable"],
         _model_input(inputs),
         training=False,

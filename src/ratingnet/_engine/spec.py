@@ -3,9 +3,12 @@
 import json
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import keras
+
+from .flat import layout
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class TrainingSpec:
             self.key = structure_key(
                 self.model, self.loss, self.optimizer, self.metrics
             )
+
+    @cached_property
+    def layout(self):
+        """How the training program holds the weights (see ``flat``)."""
+        return layout(self.model, self.optimizer)
 
     @property
     def metric_names(self):
