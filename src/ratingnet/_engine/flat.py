@@ -7,11 +7,14 @@ When the optimizer treats every number on its own (Adam, SGD, RMSprop, ...),
 one vector of all the weights trains exactly as the arrays would, and the
 program updates and keeps it in a few kernels.
 
-A ``Layout`` says how the engine's state holds the weights: ``pack`` turns
-the per-array state (what ``TrainingSpec.initial_state`` and ``Result``
-hold) into the training program's, ``unpack`` turns it back, and inside the
-program ``weights`` gives the model its arrays. Both directions run in
-NumPy, between chunks, and compile nothing.
+A ``Layout`` says how the engine's state holds the weights and which
+optimizer trains them: ``pack`` turns the weights as the model holds them
+(in ``TrainingSpec.initial_state`` and ``Result``) into the training
+program's, ``unpack`` turns them back, and inside the program ``weights``
+gives the model its arrays. Both directions run in NumPy, between chunks,
+and compile nothing. The optimizer of a flat layout is a copy of the
+spec's, built for the vector only: building the spec's own for each array
+would compile a small program per weight shape.
 """
 
 import warnings
@@ -36,7 +39,7 @@ _ELEMENTWISE = (
     keras.optimizers.Lion,
 )
 
-_VECTOR = "ratingnet_flat"
+_VECTOR = "weights"
 
 
 class Layout:
@@ -58,61 +61,38 @@ class Layout:
 
 
 class FlatLayout(Layout):
-    """All trainable weights in one vector, the optimizer's slots alike.
+    """All trainable weights in one vector, which ``optimizer`` was built for.
 
-    ``slots`` maps each variable of ``optimizer`` (built for the vector) to
-    the variables of the model's own optimizer it stands for: a list of
-    indices, one per weight array, for a slot, or one index for a scalar.
+    The state's weights are a list holding the vector, and its optimizer
+    variables are that optimizer's, so ``Result`` keeps them as they are.
     """
 
     flat = True
 
-    def __init__(self, shapes, optimizer, slots):
+    def __init__(self, shapes, optimizer):
         super().__init__(optimizer)
         self.shapes = tuple(tuple(shape) for shape in shapes)
-        self.slots = slots
         self._bounds = np.cumsum([int(np.prod(s)) for s in self.shapes])[:-1]
 
     def pack(self, state):
-        state = dict(state, model=self._pack_model(state["model"]))
-        if "best_model" in state:
-            best = state["best_model"]
-            state["best_model"] = dict(best, trainable=[_join(best["trainable"])])
-        return state
+        return self._each_model(state, lambda arrays: [_join(arrays)])
 
     def unpack(self, state):
-        state = dict(state, model=self._unpack_model(state["model"]))
-        if "best_model" in state:
-            best = state["best_model"]
-            state["best_model"] = dict(best, trainable=self._split(best["trainable"]))
-        return state
+        return self._each_model(state, self._split)
 
     def weights(self, trainable):
         return _split_vector(trainable[0], self.shapes)
 
-    def _pack_model(self, model):
-        values = model["optimizer"]
-        optimizer = [
-            _join([values[i] for i in source])
-            if isinstance(source, list)
-            else values[source]
-            for source in self.slots
-        ]
-        return dict(model, trainable=[_join(model["trainable"])], optimizer=optimizer)
-
-    def _unpack_model(self, model):
-        n_values = sum(len(s) if isinstance(s, list) else 1 for s in self.slots)
-        values = [None] * n_values
-        for source, value in zip(self.slots, model["optimizer"], strict=True):
-            if isinstance(source, list):
-                for i, piece in zip(source, self._split([value]), strict=True):
-                    values[i] = piece
-            else:
-                values[source] = value
-        return dict(model, trainable=self._split(model["trainable"]), optimizer=values)
+    def _each_model(self, state, convert):
+        state = dict(state)
+        for name in ("model", "best_model"):
+            if name in state:
+                model = state[name]
+                state[name] = dict(model, trainable=convert(model["trainable"]))
+        return state
 
     def _split(self, trainable):
-        """NumPy arrays with a leading replica axis, back to their shapes."""
+        """Vectors with a leading replica axis, back to the weights' shapes."""
         (vector,) = trainable
         pieces = np.split(vector, self._bounds, axis=1)
         return [
@@ -122,28 +102,31 @@ class FlatLayout(Layout):
 
 
 def layout(model, optimizer):
-    """A ``FlatLayout`` where training one vector is exact, else a ``Layout``."""
-    variables = model.trainable_variables
-    if len(variables) < 2 or not _elementwise(optimizer, variables):
-        return Layout(optimizer)
+    """A ``FlatLayout`` where training one vector is exact, else a ``Layout``.
 
-    size = sum(int(np.prod(v.shape)) for v in variables)
-    try:
-        with warnings.catch_warnings():
-            # Keras reads the learning rate through a NumPy 1 API.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            config = optimizer.get_config()
-        flat = type(optimizer).from_config(config)
-        flat.build([keras.Variable(np.zeros(size, variables[0].dtype), name=_VECTOR)])
-        slots = _slot_sources(variables, optimizer, flat)
-    except (KeyError, ValueError, TypeError):
-        return Layout(optimizer)
-    return FlatLayout([v.shape for v in variables], flat, slots)
+    The optimizer that trains comes built: a copy of ``optimizer`` built
+    for the vector, or ``optimizer`` itself built for the model's weights.
+    """
+    variables = model.trainable_variables
+    if len(variables) > 1 and _elementwise(optimizer, variables):
+        size = sum(int(np.prod(v.shape)) for v in variables)
+        vector = keras.Variable(np.zeros(size, variables[0].dtype), name=_VECTOR)
+        flat = type(optimizer).from_config(_config(optimizer))
+        flat.build([vector])
+        return FlatLayout([v.shape for v in variables], flat)
+
+    if not optimizer.built:
+        optimizer.build(variables)
+    return Layout(optimizer)
 
 
 def _elementwise(optimizer, variables):
-    """Whether one vector of ``variables`` trains as the arrays would."""
-    if type(optimizer) not in _ELEMENTWISE:
+    """Whether one vector of ``variables`` trains as the arrays would.
+
+    An optimizer built already keeps its slots for the arrays: they train
+    from that state.
+    """
+    if type(optimizer) not in _ELEMENTWISE or optimizer.built:
         return False
     # Per-array clipping, weight decay for some arrays only, moving averages
     # and accumulated gradients are each array's own business.
@@ -163,39 +146,11 @@ def _elementwise(optimizer, variables):
     )
 
 
-def _slot_sources(variables, optimizer, flat):
-    """For each variable of ``flat``, the ones of ``optimizer`` it stands for.
-
-    Keras names a slot after its weight's path and the slot's kind
-    (``dense_kernel_momentum``); the other variables (step count, learning
-    rate) come in the same order in both. Raises ``KeyError`` or
-    ``ValueError`` where the two do not match.
-    """
-    index = {v.name: i for i, v in enumerate(optimizer.variables)}
-    prefix = _VECTOR + "_"
-    sources, used = [], set()
-    for variable in flat.variables:
-        if variable.name.startswith(prefix):
-            kind = variable.name[len(prefix) :]
-            source = [index[f"{_slot_base(v)}_{kind}"] for v in variables]
-            used.update(source)
-        else:
-            source = None
-        sources.append(source)
-
-    others = [i for i in range(len(optimizer.variables)) if i not in used]
-    scalars = [i for i, source in enumerate(sources) if source is None]
-    if len(others) != len(scalars):
-        raise ValueError("the optimizers' other variables differ")
-    for position, source in zip(scalars, others, strict=True):
-        if flat.variables[position].shape != optimizer.variables[source].shape:
-            raise ValueError("the optimizers' other variables differ")
-        sources[position] = source
-    return sources
-
-
-def _slot_base(variable):
-    return variable.path.replace("/", "_")
+def _config(optimizer):
+    with warnings.catch_warnings():
+        # Keras reads the learning rate through a NumPy 1 API.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return optimizer.get_config()
 
 
 def _join(arrays):

@@ -3,12 +3,11 @@
 import json
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import keras
 
-from .flat import layout
+from .flat import Layout, layout
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class Settings:
 
 @dataclass(eq=False)
 class TrainingSpec:
-    """A built Keras model, a per-sample loss, a built optimizer and metrics.
+    """A built Keras model, a per-sample loss, an optimizer and metrics.
 
     ``loss(y_true, y_pred)`` returns one value per row; the engine weights
     and averages it the way Keras's ``sum_over_batch_size`` reduction does.
@@ -43,19 +42,16 @@ class TrainingSpec:
     optimizer: keras.optimizers.Optimizer
     metrics: tuple = ()
     key: str = field(default="")
+    layout: Layout = field(init=False, repr=False)
 
     def __post_init__(self):
-        if not self.optimizer.built:
-            self.optimizer.build(self.model.trainable_variables)
+        # How the program holds the weights, and the built optimizer that
+        # trains them (see ``flat``).
+        self.layout = layout(self.model, self.optimizer)
         if not self.key:
             self.key = structure_key(
                 self.model, self.loss, self.optimizer, self.metrics
             )
-
-    @cached_property
-    def layout(self):
-        """How the training program holds the weights (see ``flat``)."""
-        return layout(self.model, self.optimizer)
 
     @property
     def metric_names(self):
@@ -66,7 +62,7 @@ class TrainingSpec:
         return {
             "trainable": [v.value for v in self.model.trainable_variables],
             "non_trainable": [v.value for v in self.model.non_trainable_variables],
-            "optimizer": [v.value for v in self.optimizer.variables],
+            "optimizer": [v.value for v in self.layout.optimizer.variables],
         }
 
     def assign(self, state):
@@ -74,7 +70,7 @@ class TrainingSpec:
         pairs = [
             (self.model.trainable_variables, state["trainable"]),
             (self.model.non_trainable_variables, state["non_trainable"]),
-            (self.optimizer.variables, state["optimizer"]),
+            (self.layout.optimizer.variables, state["optimizer"]),
         ]
         for variables, values in pairs:
             for variable, value in zip(variables, values, strict=True):
