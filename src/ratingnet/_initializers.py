@@ -10,6 +10,7 @@ global generator, which ``build_model`` seeds from the fit's random_state
 
 import math
 
+import jax
 import keras
 import numpy as np
 
@@ -72,4 +73,8 @@ def _fans(shape):
 
 
 def _cast(values, dtype):
-    return values.astype(keras.backend.standardize_dtype(dtype or "float32"))
+    # Sent as a JAX array: Keras would convert a NumPy one with jnp.asarray,
+    # which compiles a small program for new shapes (0.2 s of a first build).
+    return jax.device_put(
+        values.astype(keras.backend.standardize_dtype(dtype or "float32"))
+    )

@@ -263,10 +263,13 @@ class RatingRegressor(KerasRegressor):
             self._model_settings(params),
             seed,
         )
-        # Members share the first member's optimizer: the program applies
-        # that one to every replica, and a member's spec only supplies its
-        # initial weights (the optimizer's state starts the same for all).
-        return _engine.TrainingSpec(model, self._spec.loss, self._spec.optimizer, ())
+        # Members are of the first member's structure and share its
+        # optimizer: the program trains every replica with that one, and a
+        # member's spec only supplies its initial weights.
+        first = self._spec
+        return _engine.TrainingSpec(
+            model, first.loss, first.optimizer, (), key=first.key, layout=first.layout
+        )
 
 
 def tabular_network(

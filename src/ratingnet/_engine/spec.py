@@ -34,7 +34,10 @@ class TrainingSpec:
     ``loss(y_true, y_pred)`` returns one value per row; the engine weights
     and averages it the way Keras's ``sum_over_batch_size`` reduction does.
     ``key`` identifies the structure, so that two specs with equal keys can
-    share one compiled program.
+    share one compiled program; ``layout`` says how the program holds the
+    weights and which built optimizer trains them (see ``flat``). A spec of
+    the same structure as another can be given both, which saves working
+    them out again.
     """
 
     model: keras.Model
@@ -42,12 +45,11 @@ class TrainingSpec:
     optimizer: keras.optimizers.Optimizer
     metrics: tuple = ()
     key: str = field(default="")
-    layout: Layout = field(init=False, repr=False)
+    layout: Layout | None = field(default=None, repr=False)
 
     def __post_init__(self):
-        # How the program holds the weights, and the built optimizer that
-        # trains them (see ``flat``).
-        self.layout = layout(self.model, self.optimizer)
+        if self.layout is None:
+            self.layout = layout(self.model, self.optimizer)
         if not self.key:
             self.key = structure_key(
                 self.model, self.loss, self.optimizer, self.metrics
