@@ -197,3 +197,23 @@ def test_large_tables_get_finer_frequencies_and_fewer_members():
 
     assert (scale(large), scale(small)) == (2.0, 0.5)
     assert large._members[0][0].shape[0] == 2
+
+
+def test_large_tables_hold_out_a_smaller_share_for_early_stopping():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10_000, 2))
+    y = np.round(np.clip(3 + X[:, 0], 1, 5))
+
+    large = RatingRegressor(n_models=1, random_state=0)._plan_fit(X, y)
+    small = RatingRegressor(n_models=1, random_state=0)._plan_fit(X[:500], y[:500])
+
+    assert [len(rows) for rows in large.val_rows] == [1_000]
+    assert [len(rows) for rows in small.val_rows] == [75]
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, 1.5])
+def test_a_validation_fraction_outside_0_and_1_is_refused(fraction):
+    X = np.random.default_rng(0).normal(size=(50, 2))
+
+    with pytest.raises(ValueError, match="validation_fraction must be"):
+        RatingRegressor(validation_fraction=fraction).fit(X, X[:, 0])

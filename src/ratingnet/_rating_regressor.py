@@ -27,8 +27,8 @@ from ._validation import check_training_data
 
 # An epoch counts as better when it lowers the validation loss (on the
 # standardized target) by at least this much; noise-level gains do not
-# keep a member training.
-_MIN_IMPROVEMENT = 1e-3
+# keep a member training, the slow gains of a large table's last epochs do.
+_MIN_IMPROVEMENT = 1e-4
 
 # From this many rows on, a table counts as large for the "auto" settings.
 _LARGE = 10_000
@@ -59,8 +59,10 @@ class RatingRegressor(KerasRegressor):
     batch_size : int or "auto", default="auto"
         "auto" takes 32 rows per step below 2,000 rows, else 128, else 256
         from 20,000 rows.
-    validation_fraction : float, default=0.15
-        Share of the training rows each member holds out for early stopping.
+    validation_fraction : float or "auto", default="auto"
+        Share of the training rows each member holds out for early stopping;
+        "auto" is 0.15 below 10,000 rows and 0.1 from there, where a tenth
+        is still thousands of rows.
     max_onehot : int, default=16
         Categorical columns with more levels than this are embedded.
     target_range : (float, float), "auto" or None, default="auto"
@@ -110,7 +112,7 @@ class RatingRegressor(KerasRegressor):
         epochs="auto",
         patience=10,
         batch_size="auto",
-        validation_fraction=0.15,
+        validation_fraction="auto",
         max_onehot=16,
         target_range="auto",
         round_predictions=False,
@@ -204,6 +206,16 @@ class RatingRegressor(KerasRegressor):
             return int(self.epochs)
         return 200 if self._n_rows < _LARGE else 30
 
+    def _validation_fraction(self):
+        if self.validation_fraction == "auto":
+            return 0.15 if self._n_rows < _LARGE else 0.1
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(
+                "validation_fraction must be a share of the training rows "
+                f"between 0 and 1, or 'auto'; got {self.validation_fraction!r}."
+            )
+        return float(self.validation_fraction)
+
     def _batch_size(self):
         if self.batch_size != "auto":
             return int(self.batch_size)
@@ -215,7 +227,7 @@ class RatingRegressor(KerasRegressor):
 
     def _plan_fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
         self._n_rows = len(X)
-        self._n_train = len(X) - int(len(X) * self.validation_fraction)
+        self._n_train = len(X) - int(len(X) * self._validation_fraction())
         return super()._plan_fit(X, y, sample_weight, X_val, y_val)
 
     def _plan(self, params, X, target, sample_weight, validation):
@@ -253,7 +265,7 @@ class RatingRegressor(KerasRegressor):
         if len(plan.val_rows[0]):
             return plan.train_rows[0], plan.val_rows[0]
         rows = rng.permutation(plan.train_rows[0])
-        n_val = max(1, int(len(rows) * self.validation_fraction))
+        n_val = max(1, int(len(rows) * self._validation_fraction()))
         return np.sort(rows[n_val:]), np.sort(rows[:n_val])
 
     def _member_spec(self, params, target, seed):
