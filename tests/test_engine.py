@@ -1,11 +1,14 @@
-"""The engine's shuffling and early stopping."""
+"""The engine's shuffling, early stopping and quickly compiled programs."""
 
 from ratingnet import _engine
 from ratingnet._compile import make_loss
+from ratingnet._engine import jit as jit_module
+from ratingnet._engine.jit import quick_jit
 from ratingnet._engine.program import _batches
 from ratingnet._engine.spec import Settings
 
 import jax
+import jax.numpy as jnp
 import keras
 import numpy as np
 
@@ -75,3 +78,27 @@ def test_early_stopping_restores_the_best_epochs_weights():
     assert trained < 60
     assert np.nanargmin(val_loss) < trained - 1
     np.testing.assert_allclose(restored, np.nanmin(val_loss), rtol=1e-4)
+
+
+def _polynomial(x):
+    return jnp.sin(x) * x**2 + jnp.cos(2 * x)
+
+
+def test_a_quick_program_computes_what_jit_does():
+    x = np.linspace(-3, 3, 50, dtype=np.float32)
+
+    np.testing.assert_allclose(
+        quick_jit(_polynomial)(x), jax.jit(_polynomial)(x), rtol=1e-6, atol=1e-6
+    )
+
+
+def test_a_quick_program_compiles_as_usual_where_xla_refuses_the_option(
+    monkeypatch,
+):
+    monkeypatch.setattr(jit_module, "_QUICK_COMPILE", {"xla_no_such_option": True})
+    x = np.linspace(-3, 3, 50, dtype=np.float32)
+
+    program = quick_jit(_polynomial)
+
+    np.testing.assert_allclose(program(x), jax.jit(_polynomial)(x), rtol=1e-6)
+    np.testing.assert_allclose(program(x + 1), jax.jit(_polynomial)(x + 1), rtol=1e-6)

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .jit import quick_jit
 from .spec import TrainingSpec
 
 _PROGRAMS = OrderedDict()
@@ -30,7 +31,11 @@ def chunk_program(spec, settings, epochs_per_chunk, single, uneven=False):
     key = ("train", spec.key, spec.layout.flat, settings, epochs_per_chunk)
     key += (single, uneven)
     return _cached(
-        key, lambda: _build_chunk(spec, settings, epochs_per_chunk, single, uneven)
+        key,
+        lambda: jax.jit(
+            _build_chunk(spec, settings, epochs_per_chunk, single, uneven),
+            donate_argnums=0,
+        ),
     )
 
 
@@ -49,10 +54,10 @@ def predict_program(spec_key, model, ensemble=False):
             return outputs
 
         if not ensemble:
-            return jax.jit(predict)
+            return quick_jit(predict)
 
         members = jax.vmap(predict, in_axes=(0, 0, None))
-        return jax.jit(lambda *args: jnp.mean(members(*args), axis=0))
+        return quick_jit(lambda *args: jnp.mean(members(*args), axis=0))
 
     return _cached(("predict", spec_key, ensemble), build)
 
@@ -109,7 +114,7 @@ def _build_chunk(spec, settings, epochs_per_chunk, single, uneven):
             return _expand(state), logs[None]
         return state, logs.swapaxes(0, 1)
 
-    return jax.jit(run, donate_argnums=0)
+    return run
 
 
 def _index(tree, i):
