@@ -1,6 +1,7 @@
 import ratingnet  # noqa: F401
 from ratingnet._initializers import GlorotUniform, RandomNormal, RandomUniform, Zeros
-from ratingnet._model import seeded
+from ratingnet._layers import PeriodicEmbedding
+from ratingnet._model import dense_layer, redrawn_weights, seeded
 
 import keras
 import numpy as np
@@ -41,3 +42,32 @@ def test_same_seed_same_weights_without_touching_the_users_generator():
 
     np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(np.random.get_state()[1], before)
+
+
+def _network(dense):
+    return keras.Sequential([keras.Input((3,)), PeriodicEmbedding(), dense])
+
+
+def test_redrawn_weights_are_new_draws_of_each_weights_initializer():
+    model = _network(dense_layer(4))
+
+    first, again, other = (redrawn_weights(model, seed) for seed in (1, 1, 2))
+
+    variables = model.trainable_variables
+    assert [w.shape for w in first] == [tuple(v.shape) for v in variables]
+    for drawn, same, different, variable in zip(
+        first, again, other, variables, strict=True
+    ):
+        np.testing.assert_array_equal(drawn, same)
+        if variable.name == "bias":
+            assert not drawn.any()
+        else:
+            assert not np.allclose(drawn, different)
+            assert not np.allclose(drawn, np.asarray(variable.value))
+    names = [v.name for v in variables]
+    frequencies = first[names.index("frequencies")]
+    np.testing.assert_allclose(frequencies.std(), 0.5, rtol=0.5)
+
+
+def test_no_redrawn_weights_where_an_initializer_is_kerass_own():
+    assert redrawn_weights(_network(keras.layers.Dense(4)), 1) is None

@@ -4,6 +4,7 @@ from ratingnet import RatingRegressor, cross_validate
 from ratingnet._layers import PeriodicEmbedding
 from ratingnet._preprocessing import TablePreprocessor
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -70,6 +71,30 @@ def test_ensemble_members_differ_and_average(fitted, table):
     assert trainable[0].shape[0] == 3
     assert not np.allclose(trainable[0][0], trainable[0][1])
     assert len(fitted.history_["val_loss"]) == len(fitted.history_["loss"])
+
+
+class _KerasInitialized(RatingRegressor):
+    """A network whose weights start from Keras's own initializers."""
+
+    @staticmethod
+    def _default_model(n_features_in_, n_outputs_, n_dense, **settings):
+        del n_features_in_, settings
+        return keras.Sequential(
+            [keras.Input((n_dense,)), keras.layers.Dense(n_outputs_)]
+        )
+
+
+@pytest.mark.parametrize("estimator", [RatingRegressor, _KerasInitialized])
+def test_members_start_from_weights_of_their_own(estimator):
+    # RatingRegressor's own network redraws its members' weights; one with
+    # Keras's initializers builds a model per member.
+    X = np.random.default_rng(0).normal(size=(80, 3))
+
+    plan = estimator(n_models=2, random_state=0)._plan_fit(X, X[:, 0])
+
+    first, second = (spec.initial_state()["trainable"] for spec in plan.specs)
+    assert [a.shape for a in first] == [a.shape for a in second]
+    assert not np.allclose(first[0], second[0])
 
 
 def test_unseen_categories_and_reordered_columns_at_predict(fitted, table):

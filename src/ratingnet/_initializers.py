@@ -62,6 +62,9 @@ class Zeros(keras.initializers.Initializer):
         return _cast(np.zeros(shape), dtype)
 
 
+NUMPY_INITIALIZERS = (GlorotUniform, RandomUniform, RandomNormal, Zeros)
+
+
 def _fans(shape):
     """Keras's fans: the last two axes, times the receptive field before them."""
     if len(shape) == 0:

@@ -34,20 +34,26 @@ class PeriodicEmbedding(keras.layers.Layer):
         self.n_frequencies = n_frequencies
         self.width = width
         self.sigma = sigma
+        # Named as Keras's layers name theirs: ``<weight>_initializer``.
+        self.frequencies_initializer = RandomNormal(stddev=sigma)
+        self.mixing_initializer = GlorotUniform()
+        self.bias_initializer = Zeros()
 
     def build(self, input_shape):
         d = input_shape[-1]
         self.frequencies = self.add_weight(
             (d, self.n_frequencies),
-            initializer=RandomNormal(stddev=self.sigma),
+            initializer=self.frequencies_initializer,
             name="frequencies",
         )
         self.mixing = self.add_weight(
             (d, 2 * self.n_frequencies, self.width),
-            initializer=GlorotUniform(),
+            initializer=self.mixing_initializer,
             name="mixing",
         )
-        self.bias = self.add_weight((d, self.width), initializer=Zeros(), name="bias")
+        self.bias = self.add_weight(
+            (d, self.width), initializer=self.bias_initializer, name="bias"
+        )
 
     def call(self, inputs):
         # Column-major (columns, rows, features) until the mixing is done: a

@@ -7,7 +7,7 @@ import random
 import keras
 import numpy as np
 
-from ._initializers import GlorotUniform, Zeros
+from ._initializers import NUMPY_INITIALIZERS, GlorotUniform, Zeros
 
 # What a build function may ask for by keyword, beside its routed settings.
 META_NAMES = ("n_features_in_", "n_outputs_", "n_classes_", "classes_", "meta")
@@ -30,6 +30,36 @@ def build_model(model, meta, settings, seed):
     """
     with seeded(seed):
         return instantiate(model, meta, settings)
+
+
+def redrawn_weights(model, seed):
+    """New initial weights for ``model``, drawn from ``seed``; None if unknown.
+
+    Each trainable weight is drawn afresh by its layer's initializer (Keras
+    layers keep it as ``<weight>_initializer``, ``kernel_initializer`` for
+    ``kernel``): what building the model again would draw, in another
+    order, at a fraction of the time. A weight whose initializer is not one
+    of ratingnet's own (drawn with NumPy) gives None: build the model
+    instead.
+    """
+    owners = {
+        id(variable): layer
+        for layer in model.layers
+        for variable in layer.trainable_weights
+    }
+    initializers = []
+    for variable in model.trainable_variables:
+        owner = owners.get(id(variable))
+        initializer = getattr(owner, f"{variable.name}_initializer", None)
+        if not isinstance(initializer, NUMPY_INITIALIZERS):
+            return None
+        initializers.append((initializer, variable))
+
+    with seeded(seed):
+        return [
+            np.asarray(initializer(variable.shape, dtype=variable.dtype))
+            for initializer, variable in initializers
+        ]
 
 
 def instantiate(model, meta, settings):

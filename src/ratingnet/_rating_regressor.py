@@ -20,7 +20,7 @@ from ._base import FitPlan
 from ._compile import make_loss, make_metrics
 from ._initializers import RandomUniform
 from ._layers import PeriodicEmbedding
-from ._model import build_model, dense_layer
+from ._model import build_model, dense_layer, redrawn_weights
 from ._preprocessing import TablePreprocessor
 from ._regressor import KerasRegressor
 from ._validation import check_training_data
@@ -269,18 +269,27 @@ class RatingRegressor(KerasRegressor):
         return np.sort(rows[n_val:]), np.sort(rows[:n_val])
 
     def _member_spec(self, params, target, seed):
-        model = build_model(
-            self._default_model,
-            self._meta(target),
-            self._model_settings(params),
-            seed,
-        )
-        # Members are of the first member's structure and share its
-        # optimizer: the program trains every replica with that one, and a
-        # member's spec only supplies its initial weights.
+        """A member of the first member's structure, with its own initial weights.
+
+        Members share the first member's optimizer and program, so a
+        member's spec only supplies its initial weights: drawn afresh by
+        the first member's initializers, or from a model of its own where
+        they cannot be.
+        """
         first = self._spec
+        weights = redrawn_weights(first.model, seed)
+        model = first.model
+        if weights is None:
+            settings = self._model_settings(params)
+            model = build_model(self._default_model, self._meta(target), settings, seed)
         return _engine.TrainingSpec(
-            model, first.loss, first.optimizer, (), key=first.key, layout=first.layout
+            model,
+            first.loss,
+            first.optimizer,
+            (),
+            key=first.key,
+            layout=first.layout,
+            initial_weights=weights,
         )
 
 

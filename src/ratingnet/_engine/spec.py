@@ -37,7 +37,8 @@ class TrainingSpec:
     share one compiled program; ``layout`` says how the program holds the
     weights and which built optimizer trains them (see ``flat``). A spec of
     the same structure as another can be given both, which saves working
-    them out again.
+    them out again, and its model can start from ``initial_weights`` (the
+    trainable weights as arrays) instead of its own.
     """
 
     model: keras.Model
@@ -46,6 +47,7 @@ class TrainingSpec:
     metrics: tuple = ()
     key: str = field(default="")
     layout: Layout | None = field(default=None, repr=False)
+    initial_weights: list | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.layout is None:
@@ -61,8 +63,11 @@ class TrainingSpec:
 
     def initial_state(self):
         """The model's and the optimizer's variables, as arrays."""
+        trainable = self.initial_weights
+        if trainable is None:
+            trainable = [v.value for v in self.model.trainable_variables]
         return {
-            "trainable": [v.value for v in self.model.trainable_variables],
+            "trainable": list(trainable),
             "non_trainable": [v.value for v in self.model.non_trainable_variables],
             "optimizer": [v.value for v in self.layout.optimizer.variables],
         }
