@@ -224,7 +224,7 @@ def test_large_tables_get_finer_frequencies_and_fewer_members():
     assert large._members[0][0].shape[0] == 2
 
 
-def test_large_tables_hold_out_a_smaller_share_for_early_stopping():
+def test_large_tables_stop_early_on_a_smaller_share_and_smaller_gains():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(10_000, 2))
     y = np.round(np.clip(3 + X[:, 0], 1, 5))
@@ -234,6 +234,7 @@ def test_large_tables_hold_out_a_smaller_share_for_early_stopping():
 
     assert [len(rows) for rows in large.val_rows] == [1_000]
     assert [len(rows) for rows in small.val_rows] == [75]
+    assert (large.settings.min_delta, small.settings.min_delta) == (1e-4, 1e-3)
 
 
 @pytest.mark.parametrize("fraction", [0.0, 1.0, 1.5])

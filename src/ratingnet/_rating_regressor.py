@@ -25,11 +25,6 @@ from ._preprocessing import TablePreprocessor
 from ._regressor import KerasRegressor
 from ._validation import check_training_data
 
-# An epoch counts as better when it lowers the validation loss (on the
-# standardized target) by at least this much; noise-level gains do not
-# keep a member training, the slow gains of a large table's last epochs do.
-_MIN_IMPROVEMENT = 1e-4
-
 # From this many rows on, a table counts as large for the "auto" settings.
 _LARGE = 10_000
 
@@ -206,6 +201,15 @@ class RatingRegressor(KerasRegressor):
             return int(self.epochs)
         return 200 if self._n_rows < _LARGE else 30
 
+    def _min_improvement(self):
+        """How much an epoch must lower the validation loss to count as better.
+
+        On the standardized target. On the few validation rows of a small
+        table, smaller gains are noise that keeps a member training; on a
+        large table, they are the slow gains of the last epochs.
+        """
+        return 1e-3 if self._n_rows < _LARGE else 1e-4
+
     def _validation_fraction(self):
         if self.validation_fraction == "auto":
             return 0.15 if self._n_rows < _LARGE else 0.1
@@ -251,7 +255,7 @@ class RatingRegressor(KerasRegressor):
                 epochs=self._epochs(),
                 batch_size=self._batch_size(),
                 patience=int(self.patience),
-                min_delta=_MIN_IMPROVEMENT,
+                min_delta=self._min_improvement(),
             ),
             data=plan.data,
             train_rows=[train for train, _ in members],

@@ -20,7 +20,7 @@ from .spec import TrainingSpec
 # About this many training steps run between two returns to Python; fewer
 # with early stopping, so that training ends soon after the last replica stops.
 _STEPS_PER_CHUNK = 50_000
-_STEPS_PER_CHUNK_EARLY_STOPPING = 5_000
+_STEPS_PER_CHUNK_EARLY_STOPPING = 2_000
 
 
 @dataclass
