@@ -143,10 +143,22 @@ def _stacked_data(tables):
             for columns in zip(*(t["inputs"] for t in tables), strict=True)
         ],
         "y": stack([t["y"] for t in tables]),
-        "sample_weight": stack([t["sample_weight"] for t in tables]),
+        "sample_weight": _stacked_weights(stack, tables),
         "target_shift": np.stack([t["target_shift"] for t in tables]),
         "target_scale": np.stack([t["target_scale"] for t in tables]),
     }
+
+
+def _stacked_weights(stack, tables):
+    """The tables' sample weights, or None where all are 1.
+
+    The program then weighs rows by their mask alone, without gathering a
+    weight per row in each step and evaluation.
+    """
+    weights = [np.asarray(t["sample_weight"]) for t in tables]
+    if all(np.all(w == 1) for w in weights):
+        return None
+    return stack(weights)
 
 
 def _pad_rows(array, n_rows):

@@ -244,10 +244,21 @@ def _group_data(data, group):
 
 
 def _gather(data, rows):
-    """Inputs, targets and sample weights of ``rows`` of the replica's table."""
-    group = data["group"]
-    inputs = [x[group, rows] for x in data["inputs"]]
-    return inputs, data["y"][group, rows], data["sample_weight"][group, rows]
+    """Inputs, targets and sample weights of ``rows`` of the replica's table.
+
+    Without sample weights (``None``), every row weighs 1.
+    """
+    # Row ``rows`` of table ``group``, as one index into the tables end to
+    # end: a gather with an index computed in its kernel, where a pair of
+    # indices would need a kernel of its own to build.
+    index = data["group"] * data["y"].shape[1] + rows
+
+    def take(tables):
+        return tables.reshape((-1, *tables.shape[2:]))[index]
+
+    weights = data["sample_weight"]
+    weights = jnp.ones(rows.shape) if weights is None else take(weights)
+    return [take(x) for x in data["inputs"]], take(data["y"]), weights
 
 
 def _zero_totals(spec):
