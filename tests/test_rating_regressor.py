@@ -237,7 +237,7 @@ def test_large_tables_stop_early_on_a_smaller_share_and_smaller_gains():
     assert (large.settings.min_delta, small.settings.min_delta) == (1e-4, 1e-3)
 
 
-@pytest.mark.parametrize("fraction", [0.0, 1.0, 1.5])
+@pytest.mark.parametrize("fraction", [0.0, 1.0, 1.5, "half"])
 def test_a_validation_fraction_outside_0_and_1_is_refused(fraction):
     X = np.random.default_rng(0).normal(size=(50, 2))
 

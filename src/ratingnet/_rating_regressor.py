@@ -11,6 +11,7 @@ The members train as replicas of one vmapped program.
 """
 
 import math
+import numbers
 
 import keras
 import numpy as np
@@ -211,14 +212,15 @@ class RatingRegressor(KerasRegressor):
         return 1e-3 if self._n_rows < _LARGE else 1e-4
 
     def _validation_fraction(self):
-        if self.validation_fraction == "auto":
+        fraction = self.validation_fraction
+        if isinstance(fraction, str) and fraction == "auto":
             return 0.15 if self._n_rows < _LARGE else 0.1
-        if not 0 < self.validation_fraction < 1:
+        if not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
             raise ValueError(
                 "validation_fraction must be a share of the training rows "
                 f"between 0 and 1, or 'auto'; got {self.validation_fraction!r}."
             )
-        return float(self.validation_fraction)
+        return float(fraction)
 
     def _batch_size(self):
         if self.batch_size != "auto":

@@ -72,7 +72,6 @@ class FlatLayout(Layout):
     def __init__(self, shapes, optimizer):
         super().__init__(optimizer)
         self.shapes = tuple(tuple(shape) for shape in shapes)
-        self._bounds = np.cumsum([int(np.prod(s)) for s in self.shapes])[:-1]
 
     def pack(self, state):
         return self._each_model(state, lambda arrays: [_join(arrays)])
@@ -94,7 +93,7 @@ class FlatLayout(Layout):
     def _split(self, trainable):
         """Vectors with a leading replica axis, back to the weights' shapes."""
         (vector,) = trainable
-        pieces = np.split(vector, self._bounds, axis=1)
+        pieces = np.split(vector, _bounds(self.shapes), axis=1)
         return [
             piece.reshape((len(vector), *shape))
             for piece, shape in zip(pieces, self.shapes, strict=True)
@@ -158,10 +157,14 @@ def _join(arrays):
     return np.concatenate([np.reshape(a, (len(a), -1)) for a in arrays], axis=1)
 
 
+def _bounds(shapes):
+    """Where each weight ends in the vector, but the last."""
+    return np.cumsum([int(np.prod(shape)) for shape in shapes])[:-1].tolist()
+
+
 @partial(jax.custom_vjp, nondiff_argnums=(1,))
 def _split_vector(vector, shapes):
-    bounds = np.cumsum([int(np.prod(s)) for s in shapes])[:-1].tolist()
-    pieces = jnp.split(vector, bounds)
+    pieces = jnp.split(vector, _bounds(shapes))
     return [piece.reshape(shape) for piece, shape in zip(pieces, shapes, strict=True)]
 
 
