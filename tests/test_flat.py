@@ -102,6 +102,24 @@ def test_packing_and_unpacking_give_the_weights_back():
             np.testing.assert_array_equal(a, b)
 
 
+class _Halving(keras.optimizers.schedules.LearningRateSchedule):
+    """A schedule without get_config, so its optimizer cannot be copied."""
+
+    def __call__(self, step):
+        return 0.01 * 0.5 ** keras.ops.cast(step // 10, "float32")
+
+
+def test_an_optimizer_that_cannot_be_copied_trains_the_arrays():
+    spec = _engine.TrainingSpec(
+        _model(), make_loss("mse", {}), keras.optimizers.Adam(_Halving())
+    )
+
+    result = _train(spec)
+
+    assert not spec.layout.flat
+    assert np.all(np.isfinite(result.history["loss"]))
+
+
 @pytest.mark.parametrize(
     "optimizer, constraint",
     [

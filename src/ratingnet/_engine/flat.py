@@ -107,11 +107,11 @@ def layout(model, optimizer):
     for the vector, or ``optimizer`` itself built for the model's weights.
     """
     variables = model.trainable_variables
-    if len(variables) > 1 and _elementwise(optimizer, variables):
+    elementwise = len(variables) > 1 and _elementwise(optimizer, variables)
+    flat = _copy(optimizer) if elementwise else None
+    if flat is not None:
         size = sum(int(np.prod(v.shape)) for v in variables)
-        vector = keras.Variable(np.zeros(size, variables[0].dtype), name=_VECTOR)
-        flat = type(optimizer).from_config(_config(optimizer))
-        flat.build([vector])
+        flat.build([keras.Variable(np.zeros(size, variables[0].dtype), name=_VECTOR)])
         return FlatLayout([v.shape for v in variables], flat)
 
     if not optimizer.built:
@@ -145,11 +145,20 @@ def _elementwise(optimizer, variables):
     )
 
 
-def _config(optimizer):
-    with warnings.catch_warnings():
-        # Keras reads the learning rate through a NumPy 1 API.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return optimizer.get_config()
+def _copy(optimizer):
+    """An unbuilt copy of ``optimizer`` from its config; None if it has none.
+
+    A learning-rate schedule of the user's own without ``get_config``, for
+    one, cannot be copied: the optimizer then trains the arrays itself.
+    """
+    try:
+        with warnings.catch_warnings():
+            # Keras reads the learning rate through a NumPy 1 API.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            config = optimizer.get_config()
+        return type(optimizer).from_config(config)
+    except Exception:
+        return None
 
 
 def _join(arrays):
