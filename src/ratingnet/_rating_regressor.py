@@ -38,8 +38,8 @@ class RatingRegressor(KerasRegressor):
     n_models : int or "auto", default="auto"
         Networks in the ensemble; each has its own initial weights, its own
         validation rows for early stopping, and its own shuffling. "auto"
-        trains 4 below 10,000 rows and 3 from there, where each network
-        sees more data and time grows with the rows.
+        trains 4 below 10,000 rows and 2 from there, where one network
+        already sees enough data and time grows with the rows.
     hidden_layer_sizes : tuple of int, default=(64, 64)
     dropout : float, default=0.0
     learning_rate : float, default=2e-3
@@ -196,7 +196,7 @@ class RatingRegressor(KerasRegressor):
     def _n_models(self):
         if self.n_models != "auto":
             return int(self.n_models)
-        return 4 if self._n_rows < _LARGE else 3
+        return 4 if self._n_rows < _LARGE else 2
 
     def _epochs(self):
         if self.epochs != "auto":
