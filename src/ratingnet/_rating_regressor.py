@@ -11,7 +11,7 @@ The members train as replicas of one vmapped program.
 """
 
 import math
-import numbers
+from numbers import Real
 
 import keras
 import numpy as np
@@ -214,9 +214,9 @@ class RatingRegressor(KerasRegressor):
 
     def _validation_fraction(self):
         fraction = self.validation_fraction
-        if isinstance(fraction, str) and fraction == "auto":
+        if fraction == "auto":
             return 0.15 if self._n_rows < _LARGE else 0.1
-        if not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+        if not isinstance(fraction, Real) or not 0 < fraction < 1:
             raise ValueError(
                 "validation_fraction must be a share of the training rows "
                 f"between 0 and 1, or 'auto'; got {self.validation_fraction!r}."
