@@ -18,6 +18,7 @@ from .jit import quick_jit
 from .spec import TrainingSpec
 
 _PROGRAMS = OrderedDict()
+_SHUFFLE_ROUNDS = 24
 _MAX_PROGRAMS = 64
 
 
@@ -163,23 +164,39 @@ def _batches(settings, replica, key):
 
     if settings.shuffle:
         # Valid rows first in random order, padding after them.
-        bits = _random_bits(key, length) >> 1
-        order = jnp.argsort(jnp.where(valid, bits, jnp.uint32(2**31)))
-        rows = rows[order]
+        rows = rows[_shuffled_positions(key, replica["train_count"], length)]
 
     shape = (length // settings.batch_size, settings.batch_size)
     return rows.reshape(shape), valid.astype(jnp.float32).reshape(shape)
 
 
-def _random_bits(key, length):
-    """``length`` random 32-bit words, one stream per key, by integer hashing.
+def _shuffled_positions(key, count, length):
+    """Positions ``0 .. count - 1`` in a random order, then the rest in place.
 
-    Enough to shuffle rows, and a few integer operations per row where
-    JAX's threefry generator unrolls twenty rounds (0.6 to 0.9 s of the
-    training program's compilation on wine).
+    A swap-or-not shuffle (Hoang, Morris and Rogaway, 2012): each round
+    pairs position x with (k - x) mod count, for a random k, and a hash of
+    the pair decides whether the two trade places. Every round is a
+    permutation of the valid positions, computed elementwise in one fused
+    kernel for any ``count``, where sorting random keys takes XLA's CPU sort
+    about 11 ms per epoch on 47,000 rows, half of a small model's training
+    time. After 24 rounds, neighbouring rows share a batch as often as under
+    a uniform shuffle.
     """
     seed = _mix(_mix(key[0]) ^ key[1])
-    return _mix(jnp.arange(length, dtype=jnp.uint32) * jnp.uint32(0x9E3779B9) + seed)
+    n = jnp.maximum(count, 1).astype(jnp.uint32)
+    x = jnp.arange(length, dtype=jnp.uint32)
+    valid = x < n
+
+    def one_round(r, x):
+        round_key = _mix(seed ^ _mix(r.astype(jnp.uint32)))
+        k = round_key % n
+        partner = jnp.where(k >= x, k - x, k + n - x)
+        swap = (_mix(jnp.maximum(x, partner) ^ round_key) >> 31) == 1
+        return jnp.where(valid & swap, partner, x)
+
+    # A loop, not 24 copies of the round: one small kernel to compile.
+    x = jax.lax.fori_loop(0, _SHUFFLE_ROUNDS, one_round, x)
+    return x.astype(jnp.int32)
 
 
 def _mix(x):
