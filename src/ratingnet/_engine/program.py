@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .dots import with_fast_dots
 from .jit import quick_jit
 from .spec import TrainingSpec
 
@@ -86,7 +87,7 @@ def _build_chunk(spec, settings, epochs_per_chunk, single, uneven):
         return function if single else jax.vmap(function, in_axes=in_axes)
 
     start = each(partial(_start_epoch, spec, settings), (0, 0))
-    step = each(partial(_train_step, spec, uneven), (None, 0, 0, 0))
+    step = with_fast_dots(each(partial(_train_step, spec, uneven), (None, 0, 0, 0)))
     finish = each(partial(_finish_epoch, spec, settings), (0, None, 0, 0, 0, 0))
 
     def run(state, data, replicas, first_epoch, epochs, steps):
