@@ -94,3 +94,21 @@ def test_products_inside_jit_and_cond_are_rewritten():
             atol=1e-5,
         )
     assert _products(branches, True, lhs, rhs) == 0
+
+
+def test_a_jax_the_rewrite_does_not_know_runs_the_function_as_it_is(monkeypatch):
+    from ratingnet._engine import dots
+
+    def unknown_internals(*args):
+        raise AttributeError("'JaxprEqn' object has no attribute 'ctx'")
+
+    monkeypatch.setattr(dots, "_evaluate", unknown_internals)
+    lhs, rhs = _random(3, 5, 11), _random(3, 5, 10, seed=1)
+
+    def product(a, b):
+        return lax.dot_general(a, b, ROWS_FIRST)
+
+    np.testing.assert_allclose(
+        jax.jit(with_fast_dots(product))(lhs, rhs), product(lhs, rhs), atol=1e-6
+    )
+    assert _products(product, lhs, rhs) == 1

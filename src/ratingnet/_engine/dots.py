@@ -34,7 +34,12 @@ def with_fast_dots(function):
 
     def rewritten(*args):
         closed, out_shape = jax.make_jaxpr(function, return_shape=True)(*args)
-        flat_out = _evaluate(closed.jaxpr, closed.consts, jax.tree.leaves(args))
+        try:
+            flat_out = _evaluate(closed.jaxpr, closed.consts, jax.tree.leaves(args))
+        except (AttributeError, KeyError, TypeError):
+            # A JAX whose internals differ from the ones this was written
+            # for: the function as it is, slower but the same numbers.
+            return function(*args)
         return jax.tree.unflatten(jax.tree.structure(out_shape), flat_out)
 
     return rewritten
@@ -77,8 +82,12 @@ def _apply(eqn, inputs):
         branches = [_as_function(branch) for branch in eqn.params["branches"]]
         return lax.switch(index, branches, *operands)
 
+    params = eqn.primitive.get_bind_params(eqn.params)
+    if isinstance(params, tuple):  # older JAX: (subfunctions, params)
+        subfunctions, params = params
+        inputs = [*subfunctions, *inputs]
     with eqn.ctx.manager:
-        return eqn.primitive.bind(*inputs, **eqn.primitive.get_bind_params(eqn.params))
+        return eqn.primitive.bind(*inputs, **params)
 
 
 def _as_function(closed):
