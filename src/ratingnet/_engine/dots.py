@@ -72,10 +72,8 @@ def _apply(eqn, inputs):
     # Jitted functions and custom derivatives are inlined (the gradients are
     # already taken), and conditionals rebuilt, so that the products inside
     # them are rewritten too.
-    if name in ("jit", "pjit", "closed_call", "core_call"):
-        return _evaluate(eqn.params["jaxpr"].jaxpr, eqn.params["jaxpr"].consts, inputs)
-    if name == "custom_jvp_call":
-        inner = eqn.params["call_jaxpr"]
+    inner = _inner_jaxpr(eqn)
+    if inner is not None:
         return _evaluate(inner.jaxpr, inner.consts, inputs)
     if name == "cond":
         index, *operands = inputs
@@ -90,12 +88,21 @@ def _apply(eqn, inputs):
         return eqn.primitive.bind(*inputs, **params)
 
 
+def _inner_jaxpr(eqn):
+    name = eqn.primitive.name
+    if name in ("jit", "pjit"):
+        return eqn.params["jaxpr"]
+    if name in ("closed_call", "custom_jvp_call"):
+        return eqn.params["call_jaxpr"]
+    return None
+
+
 def _as_function(closed):
     return lambda *args: _evaluate(closed.jaxpr, closed.consts, args)
 
 
 def _sums_few_rows(lhs, rhs, *, dimension_numbers, preferred_element_type, **_):
-    """Whether a product sums over a short leading (not the last) axis of lhs."""
+    """Whether a product sums over a few rows: a short axis of lhs, not its last."""
     (lhs_contract, rhs_contract), (_, rhs_batch) = dimension_numbers
     if len(lhs_contract) != 1 or lhs_contract[0] == lhs.ndim - 1:
         return False
