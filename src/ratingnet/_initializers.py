@@ -15,25 +15,41 @@ import keras
 import numpy as np
 
 
-@keras.saving.register_keras_serializable(package="ratingnet")
-class GlorotUniform(keras.initializers.Initializer):
-    """Uniform in ±sqrt(6 / (fan_in + fan_out)), as Keras's ``glorot_uniform``."""
+class NumpyInitializer(keras.initializers.Initializer):
+    """An initializer whose ``draw`` gives a NumPy array; called, a JAX one.
+
+    Keras would convert a NumPy array with ``jnp.asarray``, which compiles a
+    small program for each new shape (0.2 s of a first build); code that
+    keeps the weights in NumPy (``ratingnet._model.redrawn_weights``) calls
+    ``draw`` and sends nothing to the device.
+    """
 
     def __call__(self, shape, dtype=None):
+        return jax.device_put(self.draw(shape, dtype))
+
+    def draw(self, shape, dtype=None):
+        raise NotImplementedError
+
+
+@keras.saving.register_keras_serializable(package="ratingnet")
+class GlorotUniform(NumpyInitializer):
+    """Uniform in ±sqrt(6 / (fan_in + fan_out)), as Keras's ``glorot_uniform``."""
+
+    def draw(self, shape, dtype=None):
         fan_in, fan_out = _fans(shape)
         limit = math.sqrt(6.0 / max(fan_in + fan_out, 1))
         return _cast(np.random.uniform(-limit, limit, shape), dtype)
 
 
 @keras.saving.register_keras_serializable(package="ratingnet")
-class RandomUniform(keras.initializers.Initializer):
+class RandomUniform(NumpyInitializer):
     """Uniform in [minval, maxval); Keras's ``uniform`` is ±0.05."""
 
     def __init__(self, minval=-0.05, maxval=0.05):
         self.minval = minval
         self.maxval = maxval
 
-    def __call__(self, shape, dtype=None):
+    def draw(self, shape, dtype=None):
         return _cast(np.random.uniform(self.minval, self.maxval, shape), dtype)
 
     def get_config(self):
@@ -41,13 +57,13 @@ class RandomUniform(keras.initializers.Initializer):
 
 
 @keras.saving.register_keras_serializable(package="ratingnet")
-class RandomNormal(keras.initializers.Initializer):
+class RandomNormal(NumpyInitializer):
     """Normal with mean 0 and standard deviation ``stddev``."""
 
     def __init__(self, stddev=0.05):
         self.stddev = stddev
 
-    def __call__(self, shape, dtype=None):
+    def draw(self, shape, dtype=None):
         return _cast(np.random.normal(0.0, self.stddev, shape), dtype)
 
     def get_config(self):
@@ -55,14 +71,11 @@ class RandomNormal(keras.initializers.Initializer):
 
 
 @keras.saving.register_keras_serializable(package="ratingnet")
-class Zeros(keras.initializers.Initializer):
+class Zeros(NumpyInitializer):
     """All zeros."""
 
-    def __call__(self, shape, dtype=None):
+    def draw(self, shape, dtype=None):
         return _cast(np.zeros(shape), dtype)
-
-
-NUMPY_INITIALIZERS = (GlorotUniform, RandomUniform, RandomNormal, Zeros)
 
 
 def _fans(shape):
@@ -76,8 +89,4 @@ def _fans(shape):
 
 
 def _cast(values, dtype):
-    # Sent as a JAX array: Keras would convert a NumPy one with jnp.asarray,
-    # which compiles a small program for new shapes (0.2 s of a first build).
-    return jax.device_put(
-        values.astype(keras.backend.standardize_dtype(dtype or "float32"))
-    )
+    return values.astype(keras.backend.standardize_dtype(dtype or "float32"))

@@ -7,7 +7,7 @@ import random
 import keras
 import numpy as np
 
-from ._initializers import NUMPY_INITIALIZERS, GlorotUniform, Zeros
+from ._initializers import GlorotUniform, NumpyInitializer, Zeros
 
 # What a build function may ask for by keyword, beside its routed settings.
 META_NAMES = ("n_features_in_", "n_outputs_", "n_classes_", "classes_", "meta")
@@ -51,13 +51,13 @@ def redrawn_weights(model, seed):
     for variable in model.trainable_variables:
         owner = owners.get(id(variable))
         initializer = getattr(owner, f"{variable.name}_initializer", None)
-        if not isinstance(initializer, NUMPY_INITIALIZERS):
+        if not isinstance(initializer, NumpyInitializer):
             return None
         initializers.append((initializer, variable))
 
     with seeded(seed):
         return [
-            np.asarray(initializer(variable.shape, dtype=variable.dtype))
+            initializer.draw(variable.shape, dtype=variable.dtype)
             for initializer, variable in initializers
         ]
 
