@@ -1,14 +1,17 @@
 import ratingnet._cross_validation as cv_module
 from ratingnet import KerasRegressor, cross_validate
 
+import keras
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import recipe
 from sklearn import model_selection
+from sklearn.compose import make_column_transformer
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 
 @pytest.fixture
@@ -96,3 +99,80 @@ def test_fewer_rows_than_folds_is_refused(regression_data):
 
     with pytest.raises(ValueError, match="n_splits=5 greater than the number of"):
         cross_validate(KerasRegressor(epochs=1), X[:3], y[:3], cv=5)
+
+
+def _table_with_rare_levels():
+    # Levels e and f are on one row each, missing from the training rows of
+    # the folds that test that row: a one-hot encoder fitted per fold gives
+    # the folds different numbers of columns.
+    rng = np.random.default_rng(0)
+    n = 120
+    level = rng.choice(list("abcd"), size=n, p=[0.4, 0.3, 0.2, 0.1])
+    level[:2] = ["e", "f"]
+    numbers = rng.normal(size=(n, 2))
+    X = pd.DataFrame({"level": level, "x0": numbers[:, 0], "x1": numbers[:, 1]})
+    y = numbers[:, 0] + (level == "a") + rng.normal(scale=0.3, size=n)
+    return X, y
+
+
+def _one_hot_pipeline(model):
+    encoder = make_column_transformer(
+        (OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["level"]),
+        remainder=StandardScaler(),
+    )
+    regressor = KerasRegressor(model, epochs=4, batch_size=8, random_state=1)
+    return make_pipeline(encoder, regressor)
+
+
+def _counting_runs(monkeypatch):
+    runs = []
+    real = cv_module._train_together
+    monkeypatch.setattr(
+        cv_module,
+        "_train_together",
+        lambda plans: runs.append(len(plans)) or real(plans),
+    )
+    return runs
+
+
+def test_folds_of_other_widths_train_together_and_agree(folds, monkeypatch):
+    X, y = _table_with_rare_levels()
+    runs = _counting_runs(monkeypatch)
+
+    ours = cross_validate(
+        _one_hot_pipeline(recipe), X, y, cv=folds, return_estimator=True
+    )
+    theirs = model_selection.cross_validate(_one_hot_pipeline(recipe), X, y, cv=folds)
+
+    assert runs == [4]
+    np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
+    widths = [fold[-1].model_.input_shape[1] for fold in ours["estimator"]]
+    assert len(set(widths)) > 1
+    assert widths == [fold[-1].n_features_in_ for fold in ours["estimator"]]
+
+
+def test_folds_of_other_widths_without_a_dense_first_layer_fall_back(
+    folds, monkeypatch
+):
+    def rescaled_recipe(n_features_in_):
+        model = keras.Sequential(
+            [
+                keras.Input((n_features_in_,)),
+                keras.layers.GaussianNoise(0.1),
+                keras.layers.Dense(10, activation="relu"),
+                keras.layers.Dense(1),
+            ]
+        )
+        model.compile(loss="mse", optimizer="adam")
+        return model
+
+    X, y = _table_with_rare_levels()
+    runs = _counting_runs(monkeypatch)
+
+    ours = cross_validate(_one_hot_pipeline(rescaled_recipe), X, y, cv=folds)
+    theirs = model_selection.cross_validate(
+        _one_hot_pipeline(rescaled_recipe), X, y, cv=folds
+    )
+
+    assert runs == []
+    np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)

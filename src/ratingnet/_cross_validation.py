@@ -21,6 +21,7 @@ from sklearn.utils._indexing import _safe_indexing
 from . import _engine
 from ._base import BaseKerasEstimator
 from ._progress import reporter
+from ._widening import narrowed, widened
 
 
 def cross_validate(
@@ -96,22 +97,29 @@ def _trains_as_replicas(estimator):
 
 
 def _fit_folds(estimator, X, y, folds):
-    """Fit every fold's clone together; (None, None) when their plans differ."""
+    """Fit every fold's clone together; (None, None) when their plans differ.
+
+    Folds whose only difference is the width of their inputs train at the
+    widest (``ratingnet._widening``).
+    """
     start = time.perf_counter()
     prepared = [_prepare_fold(estimator, X, y, train) for train, _ in folds]
     plans = [plan for _, _, plan in prepared]
     preparation = (time.perf_counter() - start) / len(folds)
     if not _compatible(plans):
-        return None, None
+        plans = widened(plans)
+        if plans is None or not _compatible(plans):
+            return None, None
 
     start = time.perf_counter()
     result = _train_together(plans)
     training = (time.perf_counter() - start) / len(folds)
 
     offset = 0
-    for _, final, plan in prepared:
+    for (_, final, own), plan in zip(prepared, plans, strict=True):
         members = slice(offset, offset + len(plan.seeds))
-        final._keep(result.select(members))
+        fold_result = result.select(members)
+        final._keep(fold_result if plan is own else narrowed(fold_result, own))
         offset = members.stop
     fitted = [fold_estimator for fold_estimator, _, _ in prepared]
     return fitted, [preparation + training] * len(folds)

@@ -1,0 +1,134 @@
+"""Folds whose inputs differ in width, trained together as one width.
+
+A one-hot encoder fitted per fold gives each fold its own number of
+columns, so the folds' models differ in their first kernel only. When the
+model is a ``Sequential`` whose first layer is ``Dense``, a fold can train
+at the widest width exactly as it would at its own: its inputs get zero
+columns at the end and its kernel zero rows, a zero input gives those rows
+a zero gradient, and Keras's optimizers leave a weight with zero gradients
+and zero slots where it is (weight decay of zero is zero). After training,
+each fold gets its own width back; its optimizer's slots, laid out for the
+widest model, start again from their initial state, as after loading a
+saved estimator.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+
+from . import _engine
+
+
+def widened(plans):
+    """The plans, padded to their widest input; None when that is not exact."""
+    widths = [_width(plan) for plan in plans]
+    widest = plans[int(np.argmax(widths))]
+    if None in widths or not all(_widens_to(plan, widest) for plan in plans):
+        return None
+
+    width = max(widths)
+    return [_widen(plan, widest.specs[0], width) for plan in plans]
+
+
+def narrowed(result, plan):
+    """``result`` of a widened ``plan``, back to the plan's own shapes."""
+    own = plan.specs[0]
+    state = dict(result.state)
+    for name in ("model", "best_model"):
+        if name in state:
+            state[name] = _narrow_model(state[name], own, len(plan.seeds))
+    return _engine.Result(
+        state=state,
+        history=result.history,
+        epochs_run=result.epochs_run,
+        interrupted=result.interrupted,
+    )
+
+
+def _width(plan):
+    """The width of a plan's single input table; None if it has several."""
+    inputs = plan.data["inputs"]
+    return inputs[0].shape[1] if len(inputs) == 1 and inputs[0].ndim == 2 else None
+
+
+def _widens_to(plan, widest):
+    spec, target = plan.specs[0], widest.specs[0]
+    if plan.settings != widest.settings or not _dense_first(spec.model):
+        return False
+    if spec.model.non_trainable_variables:
+        return False
+
+    # One structure but for the width: the first kernel's rows, and the
+    # width where the model's config names it.
+    shapes = [tuple(v.shape) for v in spec.model.trainable_variables]
+    wide = [tuple(v.shape) for v in target.model.trainable_variables]
+    if len(shapes) != len(wide) or shapes[1:] != wide[1:]:
+        return False
+    if shapes[0][1:] != wide[0][1:]:
+        return False
+    return _key_without_width(spec, shapes[0][0]) == _key_without_width(
+        target, wide[0][0]
+    )
+
+
+def _dense_first(model):
+    if not isinstance(model, keras.Sequential) or not model.layers:
+        return False
+    first = model.layers[0]
+    return isinstance(first, keras.layers.Dense) and (
+        first.kernel is model.trainable_variables[0]
+    )
+
+
+def _key_without_width(spec, width):
+    return spec.key.replace(f"[null, {width}]", "[null, width]")
+
+
+def _widen(plan, wide_spec, width):
+    x = plan.data["inputs"][0]
+    extra = width - x.shape[1]
+    if not extra:
+        return plan
+
+    data = dict(plan.data, inputs=[np.pad(x, ((0, 0), (0, extra)))])
+    specs = [_widened_spec(spec, wide_spec, extra) for spec in plan.specs]
+    return dataclasses.replace(plan, data=data, specs=specs)
+
+
+def _widened_spec(spec, wide_spec, extra):
+    kernel, *rest = spec.initial_state()["trainable"]
+    kernel = np.pad(np.asarray(kernel), ((0, extra), (0, 0)))
+    return _engine.TrainingSpec(
+        wide_spec.model,
+        wide_spec.loss,
+        wide_spec.optimizer,
+        wide_spec.metrics,
+        key=wide_spec.key,
+        layout=wide_spec.layout,
+        initial_weights=[kernel, *(np.asarray(w) for w in rest)],
+    )
+
+
+def _narrow_model(model, own, n_members):
+    """A model state of the widest shapes, cut to ``own``'s."""
+    trainable = [
+        _cut(value, variable.shape)
+        for value, variable in zip(
+            model["trainable"], own.model.trainable_variables, strict=True
+        )
+    ]
+    narrowed_model = dict(model, trainable=trainable)
+    if "optimizer" in model:
+        # The optimizer's slots are laid out for the widest model; the fold's
+        # own optimizer starts again from its initial state, as after loading.
+        fresh = own.initial_state()["optimizer"]
+        narrowed_model["optimizer"] = [
+            np.repeat(np.asarray(value)[None], n_members, axis=0) for value in fresh
+        ]
+    return narrowed_model
+
+
+def _cut(value, shape):
+    index = (slice(None),) + tuple(slice(0, n) for n in shape)
+    return np.asarray(value)[index]
