@@ -41,7 +41,9 @@ def cross_validate(
     Takes and returns what ``sklearn.model_selection.cross_validate`` does;
     with the same folds and seeds the scores agree (within float tolerance).
     The folds train together when ``estimator`` is a ratingnet estimator, or
-    a Pipeline ending in one, and the folds' models share one structure;
+    a Pipeline ending in one, and the folds' models share one structure, or
+    differ only in their number of input columns (a one-hot encoder fitted
+    per fold) with a ``Sequential`` model that starts with ``Dense``;
     otherwise this calls scikit-learn's ``cross_validate``.
 
     Parameters

@@ -23,8 +23,10 @@ from . import _engine
 def widened(plans):
     """The plans, padded to their widest input; None when that is not exact."""
     widths = [_width(plan) for plan in plans]
+    if None in widths:
+        return None
     widest = plans[int(np.argmax(widths))]
-    if None in widths or not all(_widens_to(plan, widest) for plan in plans):
+    if not all(_widens_to(plan, widest) for plan in plans):
         return None
 
     width = max(widths)
