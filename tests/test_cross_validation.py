@@ -50,8 +50,7 @@ def test_folds_of_other_sizes_agree_with_scikit_learn(regression_data):
     np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
 
 
-def test_folds_train_together_in_one_run(regression_data, folds, monkeypatch):
-    X, y = regression_data
+def _counting_runs(monkeypatch):
     runs = []
     real = cv_module._train_together
     monkeypatch.setattr(
@@ -59,6 +58,12 @@ def test_folds_train_together_in_one_run(regression_data, folds, monkeypatch):
         "_train_together",
         lambda plans: runs.append(len(plans)) or real(plans),
     )
+    return runs
+
+
+def test_folds_train_together_in_one_run(regression_data, folds, monkeypatch):
+    X, y = regression_data
+    runs = _counting_runs(monkeypatch)
 
     result = cross_validate(KerasRegressor(epochs=2), X, y, cv=folds)
 
@@ -122,17 +127,6 @@ def _one_hot_pipeline(model):
     )
     regressor = KerasRegressor(model, epochs=4, batch_size=8, random_state=1)
     return make_pipeline(encoder, regressor)
-
-
-def _counting_runs(monkeypatch):
-    runs = []
-    real = cv_module._train_together
-    monkeypatch.setattr(
-        cv_module,
-        "_train_together",
-        lambda plans: runs.append(len(plans)) or real(plans),
-    )
-    return runs
 
 
 def test_folds_of_other_widths_train_together_and_agree(folds, monkeypatch):
