@@ -283,21 +283,13 @@ class RatingRegressor(KerasRegressor):
         the first member's initializers, or from a model of its own where
         they cannot be.
         """
-        first = self._spec
-        weights = redrawn_weights(first.model, seed)
-        model = first.model
-        if weights is None:
-            settings = self._model_settings(params)
-            model = build_model(self._default_model, self._meta(target), settings, seed)
-        return _engine.TrainingSpec(
-            model,
-            first.loss,
-            first.optimizer,
-            (),
-            key=first.key,
-            layout=first.layout,
-            initial_weights=weights,
-        )
+        weights = redrawn_weights(self._spec.model, seed)
+        if weights is not None:
+            return self._spec.starting_from(weights)
+
+        settings = self._model_settings(params)
+        model = build_model(self._default_model, self._meta(target), settings, seed)
+        return self._spec.starting_from(None, model=model)
 
 
 def tabular_network(

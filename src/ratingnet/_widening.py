@@ -101,15 +101,7 @@ def _widen(plan, wide_spec, width):
 def _widened_spec(spec, wide_spec, extra):
     kernel, *rest = spec.initial_state()["trainable"]
     kernel = np.pad(np.asarray(kernel), ((0, extra), (0, 0)))
-    return _engine.TrainingSpec(
-        wide_spec.model,
-        wide_spec.loss,
-        wide_spec.optimizer,
-        wide_spec.metrics,
-        key=wide_spec.key,
-        layout=wide_spec.layout,
-        initial_weights=[kernel, *(np.asarray(w) for w in rest)],
-    )
+    return wide_spec.starting_from([kernel, *(np.asarray(w) for w in rest)])
 
 
 def _narrow_model(model, own, n_members):

@@ -19,8 +19,9 @@ from .jit import quick_jit
 from .spec import TrainingSpec
 
 _PROGRAMS = OrderedDict()
-_SHUFFLE_ROUNDS = 24
 _MAX_PROGRAMS = 64
+# Rounds of the swap-or-not shuffle (see _shuffled_positions).
+_SHUFFLE_ROUNDS = 24
 
 
 def chunk_program(spec, settings, epochs_per_chunk, single, uneven=False):

@@ -61,6 +61,22 @@ class TrainingSpec:
     def metric_names(self):
         return [metric.name for metric in self.metrics]
 
+    def starting_from(self, initial_weights, model=None):
+        """A spec of this structure whose model starts from ``initial_weights``.
+
+        It shares this spec's key, layout, loss, optimizer and metrics; with
+        ``initial_weights`` None, it starts from ``model``'s own weights.
+        """
+        return TrainingSpec(
+            self.model if model is None else model,
+            self.loss,
+            self.optimizer,
+            self.metrics,
+            key=self.key,
+            layout=self.layout,
+            initial_weights=initial_weights,
+        )
+
     def initial_state(self):
         """The model's and the optimizer's variables, as arrays."""
         trainable = self.initial_weights
