@@ -67,6 +67,14 @@ def test_text_columns_are_named(data):
         KerasRegressor(epochs=1).fit(table, y)
 
 
+def test_text_labels_as_a_regression_target_are_refused(data):
+    X, _ = data
+    y = np.array(["poor", "good", "fair", "3"] * (len(X) // 4))
+
+    with pytest.raises(ValueError, match=r"text labels \('poor', 'good', 'fair'\)"):
+        KerasRegressor(epochs=1).fit(X[: len(y)], y)
+
+
 def test_model_output_must_fit_the_target(data):
     X, y = data
 

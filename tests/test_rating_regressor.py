@@ -116,6 +116,23 @@ def test_missing_columns_at_predict_are_named(fitted, table):
         fitted.predict(X.drop(columns="shop"))
 
 
+def test_text_in_a_numeric_column_at_predict_is_named(fitted, table):
+    X, _ = table
+    new = X.iloc[:5].astype({"size": object})
+    new.loc[new.index[2], "size"] = "large"
+
+    with pytest.raises(ValueError, match=r"Column 'size' held numbers .* 'large'"):
+        fitted.predict(new)
+
+
+def test_text_labels_as_the_target_are_refused(table):
+    X, y = table
+    labels = np.array(["low", "mid", "high"])[np.asarray(y, int) % 3]
+
+    with pytest.raises(ValueError, match="KerasOrdinalRegressor"):
+        RatingRegressor(epochs=1).fit(X, labels)
+
+
 def test_same_seed_same_predictions_also_after_pickle(fitted, table):
     X, y = table
 
@@ -183,6 +200,37 @@ def test_soft_clipping_bounds_outliers():
 
     assert np.abs(encoded).max() <= 3.0
     assert np.all(np.diff(encoded[:, 0]) > 0)
+
+
+def test_long_tailed_numbers_are_scaled_as_logarithms():
+    counts = np.random.default_rng(0).lognormal(3, 2, 200)
+    X = pd.DataFrame({"votes": counts, "score": np.linspace(-1, 1, 200)})
+
+    preprocessor = TablePreprocessor().fit(X)
+    logged = np.log1p(counts)
+    q1, median, q3 = np.percentile(logged, [25, 50, 75])
+    scaled = (logged - median) / (q3 - q1)
+
+    assert preprocessor.log_columns_ == [0]
+    np.testing.assert_allclose(
+        preprocessor.transform(X)[:, 0],
+        scaled / np.sqrt(1 + (scaled / 3) ** 2),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_infinite_numbers_take_the_clipping_limits():
+    finite = np.linspace(0.0, 10.0, 21)
+    X = pd.DataFrame({"x": np.r_[finite, np.inf, -np.inf], "never": np.inf})
+
+    preprocessor = TablePreprocessor().fit(X)
+    encoded = preprocessor.transform(X)[:, 0]
+    finite_only = TablePreprocessor().fit(X.iloc[:21]).transform(X.iloc[:21])
+
+    assert preprocessor.dropped_columns_ == ["never"]
+    np.testing.assert_allclose(encoded[-2:], [3.0, -3.0])
+    np.testing.assert_allclose(encoded[:21], finite_only[:, 0])
 
 
 def test_two_valued_numbers_skip_the_periodic_embedding():

@@ -5,6 +5,8 @@
 - Numbers are robust-scaled (median and interquartile range) and softly
   clipped to about ±3 with ``x / sqrt(1 + (x / 3)²)``, so that outliers
   neither dominate the first layer nor are cut off hard (RealMLP's choice).
+  Infinite values take the limits, ±3; the medians and quartiles are those
+  of the finite values.
   Numbers with more than two values come first, for the network's periodic
   embedding; two-valued ones (flags) follow, since a periodic embedding of
   two points adds nothing but width.
@@ -14,13 +16,16 @@
   encoded; with many levels they become integer codes for an Embedding
   layer. Missing, rare and unseen categories share code 0 (all zeros in
   one-hot), so new categories at predict time are handled.
-- Columns that are all missing in training carry no information and are
-  dropped (listed in ``dropped_columns_``).
+- Columns without a single finite value in training (all missing, or all
+  infinite) carry no information and are dropped (listed in
+  ``dropped_columns_``).
 """
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+
+from ._validation import is_number
 
 _CLIP = 3.0
 
@@ -73,7 +78,7 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(table.columns, dtype=object)
         self.n_features_in_ = table.shape[1]
 
-        empty = [c for c in table.columns if table[c].isna().all()]
+        empty = [c for c in table.columns if not _has_finite_value(table[c])]
         if len(empty) == table.shape[1]:
             raise ValueError(
                 "Every column of X is missing in every row; there is nothing "
@@ -94,7 +99,17 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         self.numeric_columns_ = list(numbers.columns)
         self.n_periodic_ = len(numbers.columns) - len(flags)
-        self.log_columns_ = _long_tailed(values)
+        self.indicator_columns_ = [
+            c
+            for c, missing in zip(
+                numbers.columns, np.isnan(values).any(axis=0), strict=True
+            )
+            if missing
+        ]
+
+        # Statistics of the finite values: an infinite one becomes ±_CLIP.
+        values = np.where(np.isinf(values), np.nan, values)
+        self.log_columns_ = _long_tailed(values[:, : self.n_periodic_])
         values = self._logged(values)
         self.medians_ = (
             np.nan_to_num(np.nanmedian(values, axis=0))
@@ -111,13 +126,6 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         self.scales_ = np.where(
             spread > 0, spread, np.where(fallback > 0, fallback, 1.0)
         )
-        self.indicator_columns_ = [
-            c
-            for c, missing in zip(
-                numbers.columns, np.isnan(values).any(axis=0), strict=True
-            )
-            if missing
-        ]
 
     def _fit_categories(self, categories):
         self.onehot_levels_ = {}
@@ -150,13 +158,10 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         return np.column_stack(blocks).astype(np.float32)
 
     def _numbers(self, table):
-        values = table[self.numeric_columns_].to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
-        missing = np.isnan(values)
-        filled = np.where(missing, self.medians_, values)
+        values = self._logged(_as_numbers(table[self.numeric_columns_]))
+        filled = np.where(np.isnan(values), self.medians_, values)
         scaled = (filled - self.medians_) / self.scales_
-        clipped = scaled / np.sqrt(1.0 + (scaled / _CLIP) ** 2)
+        clipped = _soft_clip(scaled)
         indicators = table[self.indicator_columns_].isna().to_numpy(np.float64)
         return np.column_stack([clipped, indicators]).reshape(len(table), -1)
 
@@ -178,6 +183,37 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
                 f"Give X the training columns ({len(expected)} in all)."
             )
         return table[expected]
+
+
+def _has_finite_value(column):
+    if _is_categorical(column):
+        return column.notna().any()
+    return np.isfinite(_as_numbers(column.to_frame())).any()
+
+
+def _as_numbers(frame):
+    """The columns of ``frame`` as float64, missing values as NaN."""
+    try:
+        return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as error:
+        failure = error
+
+    for name in frame.columns:
+        text = [v for v in frame[name] if not (pd.isna(v) or is_number(v))]
+        if text:
+            raise ValueError(
+                f"Column {name!r} held numbers in training, but here it holds "
+                f"{text[0]!r}, which is not a number. Give it numbers, or NaN "
+                "where a value is missing."
+            ) from None
+    raise failure
+
+
+def _soft_clip(x):
+    """``x / sqrt(1 + (x / 3)²)``, taking ±3 at ±infinity."""
+    with np.errstate(invalid="ignore"):
+        clipped = x / np.hypot(1.0, x / _CLIP)
+    return np.where(np.isinf(x), np.copysign(_CLIP, x), clipped)
 
 
 def _round_up(n, granule):

@@ -20,6 +20,8 @@ def check_features(estimator, X, *, reset):
 def check_training_data(estimator, X, y, sample_weight=None):
     """Validated X, y (2-D, numeric) and sample weights for fit."""
     _refuse_text_columns(estimator, X)
+    if estimator._requires_numeric_target:
+        _refuse_text_target(estimator, y)
     X, y = validate_data(
         estimator,
         X,
@@ -49,6 +51,33 @@ def _refuse_text_columns(estimator, X):
             f"non-numeric columns: {', '.join(text)}. Encode them first, for "
             "example with sklearn.preprocessing.OneHotEncoder in a pipeline."
         )
+
+
+def _refuse_text_target(estimator, y):
+    values = np.asarray(y)
+    if values.dtype.kind not in "OSU":
+        return
+
+    labels = dict.fromkeys(str(v) for v in values.ravel() if isinstance(v, str))
+    text = [label for label in labels if not is_number(label)]
+    if text:
+        examples = ", ".join(repr(label) for label in text[:3])
+        raise ValueError(
+            f"{type(estimator).__name__} predicts numbers, but y holds text "
+            f"labels ({examples}). Map them to numbers in their order (such "
+            "as {'poor': 1, 'fair': 2, 'good': 3}), or fit "
+            "KerasOrdinalRegressor(levels=[...]) on the labels, lowest "
+            "first; KerasClassifier is for labels without an order."
+        )
+
+
+def is_number(value):
+    """Whether ``float(value)`` succeeds."""
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _is_numeric(dtype):
