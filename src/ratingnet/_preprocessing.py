@@ -81,8 +81,8 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         empty = [c for c in table.columns if not _has_finite_value(table[c])]
         if len(empty) == table.shape[1]:
             raise ValueError(
-                "Every column of X is missing in every row; there is nothing "
-                "to learn from."
+                "Every column of X is missing (or infinite) in every row; "
+                "there is nothing to learn from."
             )
         self.dropped_columns_ = empty
         kept = table.drop(columns=empty)
