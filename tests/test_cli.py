@@ -242,6 +242,24 @@ def test_rating_model_takes_forced_categories(files, tmp_path, capsys):
     assert pd.read_csv(out)["prediction"].between(1, 5).all()
 
 
+def test_text_categories_that_read_as_numbers_at_predict(tmp_path, capsys):
+    train = tmp_path / "train.csv"
+    pd.DataFrame(
+        {"size": ["1", "2", "3+"] * 20, "rating": np.arange(60) % 5 + 1.0}
+    ).to_csv(train, index=False)
+    new = tmp_path / "new.csv"
+    new.write_text("size\n1\n2\n")
+    model = tmp_path / "m"
+
+    fit = ["fit", str(train), "--target", "rating", "--out", str(model), "-q"]
+    assert main([*fit, "--model", "rating", *FAST]) == 0
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(model), str(new), "--out", str(out), "-q"]) == 0
+
+    assert len(pd.read_csv(out)) == 2
+    assert capsys.readouterr().err == ""
+
+
 def test_inspect_json(files, capsys):
     argv = ["inspect", str(files["ratings.csv"]), "--target", "rating", "--json"]
     assert main(argv) == 0

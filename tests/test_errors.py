@@ -75,6 +75,15 @@ def test_text_labels_as_a_regression_target_are_refused(data):
         KerasRegressor(epochs=1).fit(X[: len(y)], y)
 
 
+@pytest.mark.parametrize("setting", [{"epochs": 0}, {"epochs": -1}, {"batch_size": 0}])
+def test_counts_below_one_are_refused(data, setting):
+    X, y = data
+    name = next(iter(setting))
+
+    with pytest.raises(ValueError, match=f"{name} must be a whole number"):
+        KerasRegressor(**setting).fit(X, y)
+
+
 def test_model_output_must_fit_the_target(data):
     X, y = data
 

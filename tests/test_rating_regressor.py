@@ -133,6 +133,85 @@ def test_text_labels_as_the_target_are_refused(table):
         RatingRegressor(epochs=1).fit(X, labels)
 
 
+def _quick():
+    return RatingRegressor(n_models=1, epochs=1, random_state=0)
+
+
+def test_text_columns_with_only_rare_levels_or_pandas_na():
+    n = 60
+    X = pd.DataFrame(
+        {
+            "x": np.arange(n, dtype=float),
+            "name": [f"n{i}" for i in range(n)],
+            "shade": pd.array(["dark", "light", None] * (n // 3), dtype="string"),
+        }
+    )
+    new = pd.DataFrame(
+        {"x": [1.0, 2.0], "name": ["q", None], "shade": pd.array([pd.NA, "dark"])}
+    )
+
+    est = _quick().fit(X, np.arange(n) % 5 + 1.0)
+
+    assert est.preprocessor_.onehot_levels_["name"] == []
+    assert np.isfinite(est.predict(new)).all()
+
+
+def test_a_table_of_embedded_categories_alone():
+    X = pd.DataFrame({"zip": [f"z{i % 30}" for i in range(120)]})
+
+    est = _quick().fit(X, np.arange(120) % 5 + 1.0)
+
+    assert est.preprocessor_.n_dense_ == 8
+    assert est.predict(X.head(3)).shape == (3,)
+
+
+def test_text_levels_that_read_as_numbers_at_predict():
+    X = pd.DataFrame({"size": ["1", "2", "3+"] * 20})
+    est = _quick().fit(X, np.arange(60) % 5 + 1.0)
+
+    as_text = est.predict(pd.DataFrame({"size": ["1", "2"]}))
+    as_numbers = est.predict(pd.DataFrame({"size": [1, 2]}))
+
+    np.testing.assert_array_equal(as_numbers, as_text)
+    assert as_text[0] != as_text[1]
+
+
+def test_arrays_count_columns_by_position():
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    est = _quick().fit(X, np.arange(60) % 5 + 1.0)
+
+    with pytest.raises(ValueError, match="X has 6 columns, but the model was"):
+        est.predict(np.c_[X, X])
+    with pytest.warns(UserWarning, match="X is a DataFrame, but the model"):
+        by_position = est.predict(pd.DataFrame(X, columns=list("abc")))
+    np.testing.assert_array_equal(by_position, est.predict(X))
+
+
+def test_duplicate_column_names_are_refused():
+    X = pd.DataFrame(np.ones((10, 2)), columns=["a", "a"])
+
+    with pytest.raises(ValueError, match="columns that share a name: 'a'"):
+        _quick().fit(X, np.arange(10.0))
+
+
+def test_predicting_no_rows_is_refused(fitted, table):
+    X, _ = table
+
+    with pytest.raises(ValueError, match="X has no rows"):
+        fitted.predict(X.iloc[:0])
+
+
+@pytest.mark.parametrize("setting", [{"n_models": 0}, {"batch_size": 0}])
+def test_counts_below_one_are_refused(table, setting):
+    X, y = table
+    name = next(iter(setting))
+
+    with pytest.raises(
+        ValueError, match=f'{name} must be a whole number of at least 1, or "auto"'
+    ):
+        RatingRegressor(**setting).fit(X, y)
+
+
 def test_same_seed_same_predictions_also_after_pickle(fitted, table):
     X, y = table
 

@@ -170,6 +170,18 @@ def test_multi_output_target(regression_data):
     assert est.predict(X).shape == (len(X), 2)
 
 
+def test_auto_range_is_each_output_columns_own(regression_data):
+    X, y = regression_data
+    Y = np.column_stack([y, 100 + 10 * y])
+
+    est = KerasRegressor(epochs=5, target_range="auto", random_state=0).fit(X, Y)
+    far = est.predict(np.vstack([X.min(0) - 50, X.max(0) + 50]))
+
+    np.testing.assert_array_equal(est.target_range_[0], Y.min(0))
+    np.testing.assert_array_equal(est.target_range_[1], Y.max(0))
+    assert np.all((far >= Y.min(0)) & (far <= Y.max(0)))
+
+
 def test_validation_split_and_validation_data(regression_data):
     X, y = regression_data
 

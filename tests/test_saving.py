@@ -3,7 +3,13 @@
 import json
 import pickle
 
-from ratingnet import KerasClassifier, KerasRegressor, RatingRegressor, _saving
+from ratingnet import (
+    KerasClassifier,
+    KerasRegressor,
+    NotFittedError,
+    RatingRegressor,
+    _saving,
+)
 from ratingnet._saving import load, read_manifest, save
 from ratingnet.cli.models import make_model
 from ratingnet.evaluation import column_kinds
@@ -191,3 +197,20 @@ def test_random_state_object_round_trips(tmp_path, regression_data):
 def test_missing_folder_message(tmp_path):
     with pytest.raises(FileNotFoundError, match="no saved model at .*does not exist"):
         load(tmp_path / "nowhere")
+
+
+def test_an_unfitted_estimator_is_refused(tmp_path):
+    with pytest.raises(NotFittedError, match="not fitted, so there is no model"):
+        save(KerasRegressor(), tmp_path / "model")
+
+    assert not (tmp_path / "model").exists()
+
+
+def test_multi_output_ranges_round_trip(tmp_path, regression_data):
+    X, y = regression_data
+    Y = np.column_stack([y, 10 * y])
+    est = KerasRegressor(epochs=2, target_range="auto", random_state=0).fit(X, Y)
+
+    save(est, tmp_path / "model")
+
+    np.testing.assert_array_equal(load(tmp_path / "model").predict(X), est.predict(X))

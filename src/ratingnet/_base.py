@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _engine
 from ._compile import compiled_setting, make_loss, make_metrics, make_optimizer
 from ._model import build_model, default_model
-from ._params import check_unknown, is_extra, resolve_renamed, routed
+from ._params import check_counts, check_unknown, is_extra, resolve_renamed, routed
 from ._persist import model_from_state, model_to_state
 from ._progress import reporter
 from ._validation import check_features, check_training_data
@@ -86,7 +86,9 @@ class BaseKerasEstimator(BaseEstimator):
         Seeds weights, shuffling and dropout. The same seed gives
         bit-identical predictions, also after ``clone`` and ``pickle``.
     warm_start : bool, default=False
-        Continue from the weights and optimizer state of the last fit.
+        Continue from the weights and optimizer state of the last fit. An
+        estimator that was pickled or saved keeps its weights but not its
+        optimizer's state, which starts afresh.
     **kwargs
         Routed settings (``model__*``, ``optimizer__*``, ``loss__*``),
         keywords the build function takes, and the old spellings
@@ -175,6 +177,7 @@ class BaseKerasEstimator(BaseEstimator):
         """All parameters, with old spellings replaced and unknown ones refused."""
         params = resolve_renamed(self, self.get_params(deep=False))
         check_unknown(self, params, params["model"])
+        check_counts(self, params)
         return params
 
     # Fit ------------------------------------------------------------------

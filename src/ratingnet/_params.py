@@ -7,6 +7,7 @@ to the optimizer, ``loss__delta=2.0`` to the loss.
 
 import difflib
 import inspect
+from numbers import Real
 
 from ._warnings import warn
 
@@ -56,6 +57,26 @@ def check_unknown(estimator, params, build_function):
             "Settings for the model, optimizer or loss take a prefix: "
             "model__units, optimizer__learning_rate, loss__delta."
         )
+
+
+def check_counts(estimator, params):
+    """Refuse epochs, batch_size or n_models below 1 before any work starts."""
+    for name in ("epochs", "batch_size", "n_models"):
+        value = params.get(name)
+        if value is None or isinstance(value, str) and value == "auto":
+            continue
+        if isinstance(value, Real) and value >= 1 and int(value) == value:
+            continue
+        auto = ', or "auto"' if _default(estimator, name) == "auto" else ""
+        raise ValueError(
+            f"{type(estimator).__name__}({name}={value!r}): {name} must be a "
+            f"whole number of at least 1{auto}."
+        )
+
+
+def _default(estimator, name):
+    parameter = inspect.signature(type(estimator)).parameters.get(name)
+    return None if parameter is None else parameter.default
 
 
 def _keyword_names(function):

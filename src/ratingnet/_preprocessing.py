@@ -21,6 +21,8 @@
   ``dropped_columns_``).
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -75,8 +77,10 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
                 f"X has shape {table.shape}; RatingRegressor needs at least one "
                 "row and one column."
             )
+        _refuse_duplicate_columns(table)
         self.feature_names_in_ = np.asarray(table.columns, dtype=object)
         self.n_features_in_ = table.shape[1]
+        self.named_ = isinstance(X, pd.DataFrame)
 
         empty = [c for c in table.columns if not _has_finite_value(table[c])]
         if len(empty) == table.shape[1]:
@@ -144,11 +148,15 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
             + len(self.indicator_columns_)
             + sum(len(levels) for levels in self.onehot_levels_.values())
         )
-        self.n_dense_ = _round_up(width, _DENSE_GRANULE)
+        # At least one granule: a table of embedded categories alone still
+        # gives the network a (zero) dense block.
+        self.n_dense_ = max(_round_up(width, _DENSE_GRANULE), _DENSE_GRANULE)
         self.n_padding_ = self.n_dense_ - width
 
     def transform(self, X):
-        table = self._aligned(_as_frame(X))
+        table = self._aligned(X)
+        if not len(table):
+            raise ValueError("X has no rows; give at least one row to predict.")
         blocks = [
             self._numbers(table),
             *(_one_hot(table[c], levels) for c, levels in self.onehot_levels_.items()),
@@ -171,8 +179,16 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         values[:, self.log_columns_] = np.log1p(np.maximum(logged, 0.0))
         return values
 
-    def _aligned(self, table):
-        """The training columns, in training order; refuse missing ones."""
+    def _aligned(self, X):
+        """The training columns, in training order; refuse missing ones.
+
+        Columns are found by name when both tables have names, and otherwise
+        taken by position, as scikit-learn does.
+        """
+        table = _as_frame(X)
+        if not (self.named_ and isinstance(X, pd.DataFrame)):
+            return self._by_position(table, named=isinstance(X, pd.DataFrame))
+
         expected = list(self.feature_names_in_)
         if list(table.columns) == expected:
             return table
@@ -183,6 +199,34 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
                 f"Give X the training columns ({len(expected)} in all)."
             )
         return table[expected]
+
+    def _by_position(self, table, named):
+        if table.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {table.shape[1]} columns, but the model was trained on "
+                f"{self.n_features_in_}. Give X the training columns, in "
+                "training order."
+            )
+        if named != self.named_:
+            trained = "a DataFrame" if self.named_ else "an array"
+            warnings.warn(
+                f"X is {'a DataFrame' if named else 'an array'}, but the model "
+                f"was trained on {trained}; its columns are taken in training "
+                "order.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return table.set_axis(self.feature_names_in_, axis=1)
+
+
+def _refuse_duplicate_columns(table):
+    duplicated = table.columns[table.columns.duplicated()].unique()
+    if len(duplicated):
+        names = ", ".join(map(repr, duplicated[:5]))
+        raise ValueError(
+            f"X has columns that share a name: {names}. Give every column a "
+            "name of its own."
+        )
 
 
 def _has_finite_value(column):
@@ -260,21 +304,36 @@ def _as_frame(X):
 
 
 def _is_categorical(column):
+    """Anything but numbers, flags, dates and durations: categories as text."""
     dtype = column.dtype
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(dtype)
-        or pd.api.types.is_string_dtype(dtype)
-    ) and not pd.api.types.is_bool_dtype(dtype)
-
-
-def _one_hot(column, levels):
-    values = column.astype("object").to_numpy()
-    return np.column_stack([values == level for level in levels]).reshape(
-        len(column), -1
+    if isinstance(dtype, pd.CategoricalDtype):
+        return True
+    types = pd.api.types
+    return not (
+        types.is_numeric_dtype(dtype)
+        or types.is_bool_dtype(dtype)
+        or types.is_datetime64_any_dtype(dtype)
+        or types.is_timedelta64_dtype(dtype)
     )
 
 
+def _one_hot(column, levels):
+    labels = _labels(column)
+    columns = [labels == str(level) for level in levels]
+    return np.stack(columns, axis=1) if columns else np.zeros((len(labels), 0))
+
+
 def _codes(column, levels):
-    lookup = {level: code for code, level in enumerate(levels, start=1)}
-    return column.astype("object").map(lookup).fillna(0).to_numpy(np.float64)
+    lookup = {str(level): code for code, level in enumerate(levels, start=1)}
+    return pd.Series(_labels(column)).map(lookup).fillna(0).to_numpy(np.float64)
+
+
+def _labels(column):
+    """A category column as text, None where missing.
+
+    Levels match by their text, so that a column of text in training which
+    reads as numbers at predict ("1", "2" then; 1, 2 now) finds its levels.
+    """
+    values = column.astype("object")
+    missing = values.isna().to_numpy()
+    return np.where(missing, None, values.astype(str).to_numpy())

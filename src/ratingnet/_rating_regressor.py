@@ -22,6 +22,7 @@ from ._compile import make_loss, make_metrics
 from ._initializers import RandomUniform
 from ._layers import PeriodicEmbedding
 from ._model import build_model, dense_layer, redrawn_weights
+from ._params import check_counts
 from ._preprocessing import TablePreprocessor
 from ._regressor import KerasRegressor
 from ._validation import check_training_data
@@ -63,7 +64,8 @@ class RatingRegressor(KerasRegressor):
     max_onehot : int, default=16
         Categorical columns with more levels than this are embedded.
     target_range : (float, float), "auto" or None, default="auto"
-        Predictions are clipped to this range; "auto" is the training range.
+        Predictions are clipped to this range; "auto" is the training range
+        (of each output column).
     round_predictions : bool, default=False
         Snap predictions to the nearest rating level seen in training.
     random_state : int, RandomState or None, default=None
@@ -143,6 +145,7 @@ class RatingRegressor(KerasRegressor):
             "warm_start",
         ):
             params[name] = getattr(type(self), name)
+        check_counts(self, params)
         return params
 
     # Data -----------------------------------------------------------------

@@ -29,7 +29,8 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         output needs. With scaling, the ``loss`` in ``history_`` is on the
         training scale; metrics are on y's own scale.
     target_range : (float, float), "auto" or None, default=None
-        Clip predictions to this range; "auto" uses the training range.
+        Clip predictions to this range; "auto" uses the training range, each
+        output column its own.
     round_predictions : bool, default=False
         Snap predictions to the nearest level seen in training, for targets
         that only take whole levels (ratings).
@@ -38,8 +39,9 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     ----------
     target_shift_, target_scale_ : ndarray of shape (n_outputs_,)
         The training target is ``(y - target_shift_) / target_scale_``.
-    target_range_ : tuple of float or None
-        The range predictions are clipped to.
+    target_range_ : tuple of float, tuple of ndarray or None
+        The range predictions are clipped to: (low, high), or with "auto"
+        and several output columns, arrays of one low and one high each.
     levels_ : ndarray or None
         The distinct target values of training, for a single-output target
         with at most ``ratingnet.target.MAX_RATING_LEVELS`` of them.
@@ -114,7 +116,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         given_range = check_target_range(self.target_range)
         self.n_outputs_ = y.shape[1]
 
-        auto = (float(y.min()), float(y.max()))
+        auto = _training_range(y)
         self.target_range_ = auto if given_range == "auto" else given_range
         self.target_shift_, self.target_scale_ = fit_scaling(
             y, self.target_scaling, self.target_range_
@@ -175,6 +177,13 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         if self.round_predictions and self.levels_ is not None:
             outputs = snap(outputs, self.levels_)
         return outputs[:, 0] if self._target_ndim == 1 else outputs
+
+
+def _training_range(y):
+    """(low, high) of a one-column target; per-column arrays for several."""
+    if y.shape[1] == 1:
+        return float(y.min()), float(y.max())
+    return y.min(axis=0), y.max(axis=0)
 
 
 def _levels(y):

@@ -28,8 +28,11 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from ._codec import Decoder, Encoder, class_path, function_reference
+from .exceptions import NotFittedError
 
 __all__ = ["load", "read_manifest", "save"]
 
@@ -73,6 +76,7 @@ def save(estimator, path, *, y=None, info=None):
     >>> bool(np.all(load(folder).predict(X) == est.predict(X)))
     True
     """
+    _check_fitted(estimator)
     path = Path(path)
     _check_replaceable(path)
     encoder = Encoder()
@@ -87,6 +91,16 @@ def save(estimator, path, *, y=None, info=None):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _check_fitted(estimator):
+    try:
+        check_is_fitted(estimator)
+    except SklearnNotFittedError:
+        raise NotFittedError(
+            f"This {type(estimator).__name__} is not fitted, so there is no "
+            "model to save. Call 'fit' first, then save."
+        ) from None
 
 
 def load(path):

@@ -105,9 +105,30 @@ def _features(frame, manifest, id_column):
             f"{shorten(missing)}. The model was trained on: {shorten(needed, 12)}. "
             "Give a table with those columns (other columns are ignored)."
         )
-    X = frame[needed]
-    _check_categories(X, manifest["info"].get("categories") or {})
+    known = manifest["info"].get("categories") or {}
+    X = _as_training_text(frame[needed], known)
+    _check_categories(X, known)
     return as_categories(X, manifest["info"].get("as_categories") or [])
+
+
+def _as_training_text(X, known):
+    """Category columns of text in training that now read as numbers, as text.
+
+    A column of "1", "2" and "3+" in training reads as integers from a
+    table that holds only 1 and 2.
+    """
+    X = X.copy()
+    for column, categories in known.items():
+        if pd.api.types.is_numeric_dtype(X[column]) and all(
+            isinstance(c, str) for c in categories
+        ):
+            X[column] = X[column].map(_text, na_action="ignore").astype(object)
+    return X
+
+
+def _text(value):
+    """A number as a table would write it: 2, not 2.0."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _check_categories(X, known):
