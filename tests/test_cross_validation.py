@@ -8,6 +8,7 @@ import pytest
 from conftest import recipe
 from sklearn import model_selection
 from sklearn.compose import make_column_transformer
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
@@ -170,3 +171,73 @@ def test_folds_of_other_widths_without_a_dense_first_layer_fall_back(
 
     assert runs == []
     np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
+
+
+def test_a_scorer_may_return_several_scores(regression_data, folds):
+    X, y = regression_data
+    est = KerasRegressor(recipe, epochs=2, batch_size=8, random_state=1)
+
+    def scores(estimator, X, y):
+        predicted = estimator.predict(X)
+        return {"mse": np.mean((predicted - y) ** 2), "mean": np.mean(predicted)}
+
+    ours = cross_validate(est, X, y, cv=folds, scoring=scores)
+    theirs = model_selection.cross_validate(est, X, y, cv=folds, scoring=scores)
+
+    assert (
+        set(ours) == set(theirs) == {"fit_time", "score_time", "test_mse", "test_mean"}
+    )
+    np.testing.assert_allclose(ours["test_mse"], theirs["test_mse"], rtol=1e-4)
+
+
+def test_a_failing_scorer_scores_error_score_or_raises(regression_data, folds):
+    X, y = regression_data
+    est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)
+
+    def broken(estimator, X, y):
+        raise RuntimeError("broken scorer")
+
+    with pytest.warns(UserWarning, match="Scoring failed(.|\n)*broken scorer"):
+        result = cross_validate(est, X, y, cv=folds, scoring=broken)
+    assert np.isnan(result["test_score"]).all()
+    with pytest.raises(RuntimeError, match="broken scorer"):
+        cross_validate(est, X, y, cv=folds, scoring=broken, error_score="raise")
+
+
+def test_a_failing_fold_scores_error_score_as_in_scikit_learn(regression_data):
+    X, y = regression_data
+    y = y.copy()
+    y[0] = np.nan
+    rows = np.arange(len(y))
+    folds = [(rows[10:], rows[:10]), (rows[:-10], rows[-10:])]
+    est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)
+
+    with pytest.warns(FitFailedWarning, match="1 fits failed out of a total of 2"):
+        ours = cross_validate(est, X, y, cv=folds, scoring=_mse_of_finite_rows)
+    theirs = model_selection.cross_validate(
+        est, X, y, cv=folds, scoring=_mse_of_finite_rows
+    )
+
+    assert np.isnan(ours["test_score"][1]) and np.isfinite(ours["test_score"][0])
+    np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
+    with pytest.raises(ValueError, match="NaN"):
+        cross_validate(est, X, y, cv=folds, error_score="raise")
+
+
+def _mse_of_finite_rows(estimator, X, y):
+    keep = np.isfinite(y)
+    return -np.mean((estimator.predict(X[keep]) - y[keep]) ** 2)
+
+
+def test_fit_params_are_split_by_fold_as_in_scikit_learn(regression_data, folds):
+    X, y = regression_data
+    weights = np.linspace(0.5, 2.0, len(y))
+    est = KerasRegressor(recipe, epochs=2, batch_size=8, random_state=1)
+    params = {"sample_weight": weights}
+
+    ours = cross_validate(est, X, y, cv=folds, params=params, n_jobs=1, verbose=0)
+    theirs = model_selection.cross_validate(est, X, y, cv=folds, params=params)
+    plain = cross_validate(est, X, y, cv=folds)
+
+    np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
+    assert not np.allclose(ours["test_score"], plain["test_score"])

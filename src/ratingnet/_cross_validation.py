@@ -8,6 +8,8 @@ cannot train this way go to scikit-learn's ``cross_validate``.
 """
 
 import time
+import traceback
+import warnings
 
 import numpy as np
 from sklearn import model_selection
@@ -27,14 +29,19 @@ from ._widening import narrowed, widened
 def cross_validate(
     estimator,
     X,
-    y,
+    y=None,
     *,
     groups=None,
     scoring=None,
     cv=5,
+    n_jobs=None,
+    verbose=0,
+    params=None,
+    pre_dispatch="2*n_jobs",
     return_train_score=False,
     return_estimator=False,
     return_indices=False,
+    error_score=np.nan,
 ):
     """Evaluate by cross-validation, training all folds in one compiled program.
 
@@ -55,8 +62,21 @@ def cross_validate(
         Group labels for group-aware splitters.
     scoring : str, callable, list, dict or None, default=None
         As in scikit-learn; ratingnet's names ("qwk", "rmse", ...) work too.
+        A callable may return a dict of scores, each reported by its name.
     cv : int, splitter or iterable, default=5
+    n_jobs, verbose, pre_dispatch : default=None, 0, "2*n_jobs"
+        Passed to scikit-learn's ``cross_validate`` when the folds do not
+        train together; folds that do train together use every core already.
+    params : dict, default=None
+        Parameters for the estimator's ``fit`` (such as ``sample_weight``,
+        or ``step__sample_weight`` for a Pipeline); the folds then go to
+        scikit-learn's ``cross_validate``, which splits them by fold.
     return_train_score, return_estimator, return_indices : bool, default=False
+    error_score : "raise" or float, default=np.nan
+        The score of a fold whose fit or scoring fails, with a warning, as in
+        scikit-learn; "raise" raises the error. When a joint training fails,
+        scikit-learn's ``cross_validate`` fits the folds one by one, so that
+        only the failing folds get ``error_score``.
 
     Returns
     -------
@@ -78,19 +98,39 @@ def cross_validate(
     X, y, groups = indexable(X, y, groups)
     splitter = check_cv(cv, y, classifier=is_classifier(estimator))
     folds = list(splitter.split(X, y, groups))
-    kwargs = dict(
+    options = dict(
         scoring=scoring,
         return_train_score=return_train_score,
         return_estimator=return_estimator,
         return_indices=return_indices,
+        error_score=error_score,
     )
-    if not _trains_as_replicas(estimator):
-        return model_selection.cross_validate(estimator, X, y, cv=folds, **kwargs)
 
-    fitted, fit_times = _fit_folds(estimator, X, y, folds)
+    def one_fold_at_a_time():
+        return model_selection.cross_validate(
+            estimator,
+            X,
+            y,
+            cv=folds,
+            n_jobs=n_jobs,
+            verbose=verbose,
+            params=params,
+            pre_dispatch=pre_dispatch,
+            **options,
+        )
+
+    if params or not _trains_as_replicas(estimator):
+        return one_fold_at_a_time()
+    try:
+        fitted, fit_times = _fit_folds(estimator, X, y, folds)
+    except Exception:
+        if error_score == "raise":
+            raise
+        # Fitted one by one, only the folds that fail score error_score.
+        fitted = None
     if fitted is None:
-        return model_selection.cross_validate(estimator, X, y, cv=folds, **kwargs)
-    return _score_folds(fitted, fit_times, X, y, folds, **kwargs)
+        return one_fold_at_a_time()
+    return _score_folds(fitted, fit_times, X, y, folds, **options)
 
 
 def _trains_as_replicas(estimator):
@@ -183,15 +223,18 @@ def _score_folds(
     return_train_score,
     return_estimator,
     return_indices,
+    error_score,
 ):
     scorers = _scorers(fitted[0], scoring)
     results = {"fit_time": np.array(fit_times), "score_time": []}
     for fold_estimator, (train, test) in zip(fitted, folds, strict=True):
         start = time.perf_counter()
-        _add_scores(results, "test", scorers, fold_estimator, X, y, test)
+        _add_scores(results, "test", scorers, fold_estimator, X, y, test, error_score)
         results["score_time"].append(time.perf_counter() - start)
         if return_train_score:
-            _add_scores(results, "train", scorers, fold_estimator, X, y, train)
+            _add_scores(
+                results, "train", scorers, fold_estimator, X, y, train, error_score
+            )
 
     results = {k: np.asarray(v) for k, v in results.items()}
     if return_estimator:
@@ -213,9 +256,26 @@ def _scorers(estimator, scoring):
     return {name: check_scoring(estimator, name) for name in scoring}
 
 
-def _add_scores(results, prefix, scorers, estimator, X, y, rows):
+def _add_scores(results, prefix, scorers, estimator, X, y, rows, error_score):
     X_part, y_part = _safe_indexing(X, rows), _safe_indexing(y, rows)
     for name, scorer in scorers.items():
-        results.setdefault(f"{prefix}_{name}", []).append(
-            scorer(estimator, X_part, y_part)
+        score = _score(scorer, estimator, X_part, y_part, error_score)
+        named = score if isinstance(score, dict) else {name: score}
+        for key, value in named.items():
+            results.setdefault(f"{prefix}_{key}", []).append(value)
+
+
+def _score(scorer, estimator, X, y, error_score):
+    """The scorer's score, or ``error_score`` with a warning if it fails."""
+    try:
+        return scorer(estimator, X, y)
+    except Exception:
+        if error_score == "raise":
+            raise
+        warnings.warn(
+            f"Scoring failed on a fold, whose score is set to {error_score}. "
+            f"The error:\n{traceback.format_exc()}",
+            UserWarning,
+            stacklevel=2,
         )
+        return error_score
