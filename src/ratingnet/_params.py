@@ -7,7 +7,7 @@ to the optimizer, ``loss__delta=2.0`` to the loss.
 
 import difflib
 import inspect
-from numbers import Real
+from numbers import Integral
 
 from ._warnings import warn
 
@@ -65,7 +65,8 @@ def check_counts(estimator, params):
         value = params.get(name)
         if value is None or isinstance(value, str) and value == "auto":
             continue
-        if isinstance(value, Real) and value >= 1 and int(value) == value:
+        whole = isinstance(value, Integral) and not isinstance(value, bool)
+        if whole and value >= 1:
             continue
         auto = ', or "auto"' if _default(estimator, name) == "auto" else ""
         raise ValueError(
