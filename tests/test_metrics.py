@@ -124,23 +124,35 @@ def test_qwk_on_levels_that_are_not_zero_based(ratings):
     assert qwk(stars_true, stars_pred) == pytest.approx(expected)
 
 
-def test_qwk_rounds_halfway_up_and_clips_to_the_scale():
+def test_qwk_rounds_halfway_up_and_clips_to_given_levels():
     assert qwk([1, 2, 3], [1.5, 2.5, 3.0]) == pytest.approx(qwk([1, 2, 3], [2, 3, 3]))
-    assert qwk([1, 2, 3], [-10, 2, 99]) == 1.0
+    assert qwk([1, 2, 3], [-10, 2, 99], levels=[1, 2, 3]) == 1.0
 
 
-def test_qwk_uses_given_levels_for_a_level_missing_from_y_true():
-    y_true, y_pred = [1, 2, 4], [1, 3, 4]
+def test_predictions_beyond_the_scale_count_at_most_its_span_beyond():
+    far = qwk([1, 2, 3], [-10, 2, 99])
 
-    # Seen levels (1, 2, 4): 3 rounds to 4 (halfway up), one level off.
-    # The full scale keeps 3 as its own level, and the distance counts.
-    on_seen = qwk(y_true, y_pred)
-    on_scale = qwk(y_true, y_pred, levels=[1, 2, 3, 4, 5])
-    expected = cohen_kappa_score(
-        y_true, y_pred, weights="quadratic", labels=[1, 2, 3, 4, 5]
-    )
-    assert on_scale == pytest.approx(expected)
-    assert on_seen != pytest.approx(on_scale)
+    assert far == pytest.approx(qwk([1, 2, 3], [-1, 2, 5]))
+    assert far < 1.0
+
+
+def test_level_metrics_count_steps_on_the_whole_scale():
+    # The levels a small fold lacks (3, between 2 and 4; 1 to 4, inside
+    # the predictions) are levels of the scale all the same.
+    assert exact_accuracy([1, 2, 4, 5], [1, 2, 3, 5]) == 0.75
+    assert exact_accuracy([5, 5], [1, 5]) == 0.5
+    assert within_one_accuracy([1, 5], [5, 1]) == 0.0
+    assert within_one_accuracy([3, 5, 6, 7], [5, 3, 6, 7]) == 0.5
+    for y_true, y_pred in ([1, 2, 4], [1, 3, 4]), ([2, 2, 2], [1, 2, 3]):
+        expected = cohen_kappa_score(y_true, y_pred, weights="quadratic")
+        assert qwk(y_true, y_pred) == pytest.approx(expected)
+
+
+def test_half_star_ratings_step_by_half():
+    y_true, y_pred = [0.5, 1.0, 2.5], [0.5, 1.5, 2.5]
+
+    assert exact_accuracy(y_true, y_pred) == pytest.approx(2 / 3)
+    assert within_one_accuracy(y_true, y_pred) == 1.0
 
 
 def test_qwk_is_nan_with_a_warning_when_undefined():

@@ -208,3 +208,13 @@ def test_is_rating():
 def test_errors_say_what_was_wrong(y, message):
     with pytest.raises(ValueError, match=message):
         inspect_target(y)
+
+
+def test_the_scale_holds_every_step_between_the_levels():
+    profile = inspect_target([2, 5, 6, 7, 8, 8])
+
+    assert profile.levels == (2, 5, 6, 7, 8)
+    assert profile.scale == (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)
+    assert (
+        inspect_target(["low", "high"]).scale == inspect_target(["low", "high"]).levels
+    )

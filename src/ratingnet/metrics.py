@@ -135,19 +135,49 @@ def _undefined(metric, reason):
 # --- levels -----------------------------------------------------------------
 
 
-def _resolve_levels(y_true, levels):
-    """Return the sorted rating levels: `levels`, or those seen in y_true."""
+def _resolve_levels(y_true, y_pred, levels):
+    """The sorted rating levels: `levels`, or the scale of y_true."""
     if levels is None:
-        return np.unique(y_true)
+        return _scale(y_true, y_pred)
 
     levels = np.unique(_as_1d_float(levels, "levels"))
     _check_finite(levels, "levels")
     if len(levels) == 0:
         raise ValueError(
             "levels is empty. Pass the rating scale, e.g. levels=[1, 2, 3, 4, 5], "
-            "or levels=None to use the values seen in y_true."
+            "or levels=None to use the scale of y_true."
         )
     return levels
+
+
+def _scale(y_true, y_pred):
+    """The levels of y_true's scale, out to where the predictions round.
+
+    Whole numbers step by 1, other values by their smallest gap when they
+    all lie on that grid (half stars); without a grid, the values seen are
+    the levels. A prediction beyond the observed levels rounds to a level
+    of its own, at most the observed span (or one step) beyond them.
+    """
+    seen = np.unique(y_true)
+    step = _step(seen)
+    if step is None:
+        return seen
+
+    low, high = seen[0], seen[-1]
+    reach = max(high - low, step)
+    rounded = low + np.floor((y_pred - low) / step + 0.5) * step
+    rounded = np.clip(rounded, low - reach, high + reach)
+    low, high = min(low, rounded.min()), max(high, rounded.max())
+    return low + step * np.arange(int(round((high - low) / step)) + 1)
+
+
+def _step(levels):
+    """1 for whole numbers, else the smallest gap if every level is on its grid."""
+    if np.all(levels == np.round(levels)):
+        return 1.0
+    step = np.diff(levels).min()
+    multiples = (levels - levels[0]) / step
+    return step if np.allclose(multiples, np.round(multiples), atol=1e-6) else None
 
 
 def _nearest_level_index(values, levels):
@@ -163,7 +193,7 @@ def _nearest_level_index(values, levels):
 
 def _level_indices(y_true, y_pred, levels):
     """Map y_true (exactly) and y_pred (rounded) to indices into the levels."""
-    levels = _resolve_levels(y_true, levels)
+    levels = _resolve_levels(y_true, y_pred, levels)
     true_index = _nearest_level_index(y_true, levels)
 
     off_scale = ~np.isclose(levels[true_index], y_true)
@@ -171,7 +201,7 @@ def _level_indices(y_true, y_pred, levels):
         raise ValueError(
             f"y_true contains {y_true[off_scale][0]:g}, which is not one of the "
             f"levels {tuple(levels.tolist())}. Pass the full rating scale as "
-            "levels=, or levels=None to use the values seen in y_true."
+            "levels=, or levels=None to use the scale of y_true."
         )
     return true_index, _nearest_level_index(y_pred, levels), len(levels)
 
@@ -284,9 +314,13 @@ def qwk(y_true, y_pred, *, sample_weight=None, levels=None) -> float:
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weight of each row; None weighs all rows equally.
     levels : array-like, default=None
-        The rating scale, e.g. ``[0.5, 1, ..., 5]``. None uses the values
-        seen in y_true. Pass it when a level may be missing from y_true,
-        such as in a small cross-validation fold.
+        The rating scale, e.g. ``[0.5, 1, ..., 5]``; predictions round to
+        the nearest of them. None uses the scale of y_true: whole numbers
+        step by 1 and half stars by 0.5, from its lowest value to its
+        highest, and on to where predictions beyond them round (by at most
+        the observed span); values on no regular grid are their own
+        levels. Pass it when the ends of the scale may be missing from
+        y_true, such as in a small cross-validation fold.
 
     Returns
     -------
@@ -345,7 +379,7 @@ def within_one_accuracy(y_true, y_pred, *, sample_weight=None, levels=None) -> f
     """Share of predictions that round to the observed level or a neighbour.
 
     A neighbour is the next level up or down the scale (``levels``, or the
-    values seen in y_true). See `qwk` for the parameters and the rounding.
+    scale of y_true). See `qwk` for the parameters and the rounding.
 
     Examples
     --------

@@ -119,6 +119,20 @@ class TargetProfile:
     n: int
     advice: str
 
+    @property
+    def scale(self):
+        """Every level of the scale, a step apart from the lowest to the highest.
+
+        The levels themselves when there is no regular step. Scoring with
+        the whole scale counts a level the data lacks as a level between its
+        neighbours.
+        """
+        if self.step is None or self.range is None:
+            return self.levels
+        low, high = self.range
+        n = int(round((high - low) / self.step)) + 1
+        return tuple(float(f"{low + i * self.step:.12g}") for i in range(n))
+
     def __str__(self):
         lines = [f"target: {self.kind}, {self.n} values ({self.n_missing} missing)"]
         if self.level_counts is None:

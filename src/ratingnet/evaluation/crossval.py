@@ -226,7 +226,7 @@ def _scores(y_true, y_pred, names, target):
     scores = {}
     for name in names:
         function = METRICS.get(name) or RATING_METRICS[name]
-        kwargs = {"levels": target.levels} if name in RATING_METRICS else {}
+        kwargs = {"levels": target.scale} if name in RATING_METRICS else {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             scores[name] = function(y_true, y_pred, **kwargs)
