@@ -93,11 +93,25 @@ def test_sigmoid_output_needs_minmax_scaling(ratings):
     X, y = ratings
     est = KerasRegressor(dense_head(1, "sigmoid"), epochs=30, random_state=0)
 
-    with pytest.raises(ValueError, match=r"ranges over \[1, 5\]. Set target_scal"):
+    with pytest.raises(ValueError, match=r"sigmoid, whose outputs lie in \[0, 1\]"):
         est.fit(X, y)
 
     prediction = est.set_params(target_scaling="minmax").fit(X, y).predict(X)
     assert prediction.min() >= 1.0 and prediction.max() <= 5.0
+
+
+@pytest.mark.parametrize("activation", ["relu", "softplus"])
+def test_a_non_negative_output_needs_a_non_negative_target(ratings, activation):
+    X, y = ratings
+    est = KerasRegressor(dense_head(1, activation), epochs=3, random_state=0)
+
+    with pytest.raises(
+        ValueError, match=rf"ends in {activation}, .* standardized .* \[-"
+    ):
+        est.fit(X, y)
+
+    assert est.set_params(target_scaling="minmax").fit(X, y).predict(X).min() >= 1.0
+    assert est.set_params(target_scaling=None).fit(X, y).predict(X).min() >= 0.0
 
 
 def test_target_range_clips_and_rounding_snaps(ratings):

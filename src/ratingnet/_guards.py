@@ -3,6 +3,8 @@
 Each message says what is wrong, why it matters for ratings, and the fix.
 """
 
+import math
+
 import keras
 
 from ._warnings import warn
@@ -92,18 +94,50 @@ def check_regression_model(model, loss_name, n_targets):
         )
 
 
-def check_sigmoid_range(model, y, target_scaling):
-    """A sigmoid output reaches only (0, 1): refuse targets outside it."""
-    if output_activation(model) != "sigmoid" or target_scaling == "minmax":
+# The outputs an activation can reach, for the activations that bound them.
+_OUTPUT_RANGES = {
+    "sigmoid": (0.0, 1.0),
+    "hard_sigmoid": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "softsign": (-1.0, 1.0),
+    "relu": (0.0, math.inf),
+    "relu6": (0.0, 6.0),
+    "softplus": (0.0, math.inf),
+    "exponential": (0.0, math.inf),
+    "elu": (-1.0, math.inf),
+}
+
+_TRAINING_SCALES = {
+    "standard": "y standardized (mean 0, standard deviation 1)",
+    "minmax": "y mapped onto [0, 1]",
+    None: "y as it is",
+}
+
+
+def check_output_range(model, target, target_scaling):
+    """Refuse an output activation that cannot reach the target it trains on.
+
+    ``target`` is on the training scale: a ReLU output under the default
+    standardization would leave every row below the mean at the mean.
+    """
+    activation = output_activation(model)
+    if activation not in _OUTPUT_RANGES:
         return
-    low, high = float(y.min()), float(y.max())
-    if low < 0.0 or high > 1.0:
-        raise ValueError(
-            f"The model ends in a sigmoid, whose outputs lie in (0, 1), but y "
-            f"ranges over [{low:g}, {high:g}]. Set target_scaling='minmax' to "
-            "map the target into (0, 1) for training and back for predict, "
-            "or end the model with a linear activation."
-        )
+    low, high = _OUTPUT_RANGES[activation]
+    lowest, highest = float(target.min()), float(target.max())
+    if low <= lowest and highest <= high:
+        return
+
+    fix = "end the model with a linear activation"
+    if low <= 0.0 and high >= 1.0 and target_scaling != "minmax":
+        fix = "set target_scaling='minmax' to train on [0, 1], or " + fix
+    raise ValueError(
+        f"The model ends in {activation}, whose outputs lie in "
+        f"[{low:g}, {high:g}], but with target_scaling={target_scaling!r} it "
+        f"trains on {_TRAINING_SCALES[target_scaling]}, which ranges over "
+        f"[{lowest:.3g}, {highest:.3g}]: no prediction could reach the rest. "
+        f"To fix it, {fix}."
+    )
 
 
 def output_activation(model):

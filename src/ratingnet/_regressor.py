@@ -6,9 +6,9 @@ from sklearn.base import RegressorMixin
 from ._base import BaseKerasEstimator
 from ._compile import compiled_setting
 from ._guards import (
+    check_output_range,
     check_regression_metrics,
     check_regression_model,
-    check_sigmoid_range,
 )
 from ._scaling import check_scaling, check_target_range, fit_scaling, snap
 from .target import MAX_RATING_LEVELS
@@ -139,7 +139,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
                 f"with Dense({target.shape[1]}) and a linear activation."
             )
         check_regression_model(model, self._loss_name(model), target.shape[1])
-        check_sigmoid_range(model, self._user_scale(target), self.target_scaling)
+        check_output_range(model, target, self.target_scaling)
 
     def _training_spec(self, params):
         spec = super()._training_spec(params)
