@@ -77,6 +77,25 @@ def test_logits_and_one_hot_losses(classification_data):
     assert est.score(X, y) > 0.7
 
 
+def test_an_output_without_probabilities_needs_a_logits_loss(classification_data):
+    X, y = classification_data
+
+    def linear_output(n_features_in_):
+        return keras.Sequential([keras.Input((n_features_in_,)), keras.layers.Dense(1)])
+
+    with pytest.raises(ValueError, match="ends in a linear activation, but the loss"):
+        KerasClassifier(linear_output, epochs=1).fit(X, y)
+
+
+def test_missing_labels_are_named(classification_data):
+    X, y = classification_data
+    labels = np.where(y == 1, "yes", "no").astype(object)
+    labels[4] = None
+
+    with pytest.raises(ValueError, match="1 missing labels .* at row 4"):
+        KerasClassifier(epochs=1).fit(X, labels)
+
+
 def test_pickle_and_clone(fitted, classification_data):
     X, y = classification_data
 

@@ -7,7 +7,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseKerasEstimator
-from ._guards import warn_classifier_on_ratings
+from ._guards import output_activation, warn_classifier_on_ratings
+from ._validation import check_no_missing_labels
 
 
 class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
@@ -35,6 +36,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def _encode_target(self, y, *, reset):
         y = column_or_1d(y, warn=True)
+        check_no_missing_labels(y)
         if reset:
             check_classification_targets(y)
             warn_classifier_on_ratings(y)
@@ -89,6 +91,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def _training_spec(self, params):
         spec = super()._training_spec(params)
+        _check_probability_output(self.model_, spec.loss)
         self._logits = spec.loss.from_logits
         self._one_hot = "categorical" in spec.loss.name.lower() and (
             "sparse" not in spec.loss.name.lower()
@@ -127,3 +130,19 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         """Predicted labels for X, of the type of the labels given to fit."""
         codes = np.argmax(self.predict_proba(X), axis=1)
         return self.classes_[codes]
+
+
+def _check_probability_output(model, loss):
+    """Refuse a loss on probabilities after an output that gives none."""
+    activation = output_activation(model)
+    if loss.from_logits or activation in (None, "sigmoid", "softmax"):
+        return
+    raise ValueError(
+        f"The model ends in a {activation} activation, but the loss "
+        f"{loss.name!r} takes probabilities (from_logits=False), so training "
+        "and predict_proba would read its outputs as probabilities. End the "
+        "model with Dense(1, activation='sigmoid') for two classes or "
+        "Dense(n_classes, activation='softmax'), or keep the output and pass "
+        "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) "
+        "(BinaryCrossentropy for two classes)."
+    )

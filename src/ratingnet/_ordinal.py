@@ -15,6 +15,7 @@ from ._ordinal_head import (
     ordinal_builder,
     prior_logits,
 )
+from ._validation import check_no_missing_labels
 from ._warnings import warn
 from .exceptions import RatingTargetWarning
 from .metrics import qwk
@@ -170,7 +171,7 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
 
     def _encode_target(self, y, *, reset):
         y = column_or_1d(y, warn=True)
-        _check_no_missing(y)
+        check_no_missing_labels(y)
         if reset:
             self.levels_ = self._learn_levels(y)
             self.classes_ = self.levels_
@@ -271,7 +272,7 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
         Disagreements cost the squared number of levels between the two.
         """
         y = column_or_1d(y)
-        _check_no_missing(y)
+        check_no_missing_labels(y)
         predicted = median_level(self._forward(X))
         if self.levels is None and _is_numeric(self.levels_) and _is_numeric(y):
             scale = np.union1d(self.levels_.astype(np.float64), y.astype(np.float64))
@@ -287,16 +288,6 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
 
 
 # Levels ---------------------------------------------------------------------
-
-
-def _check_no_missing(y):
-    missing = pd.isna(y)
-    if np.any(missing):
-        raise ValueError(
-            f"y contains {int(missing.sum())} missing labels (NaN or None), "
-            f"the first at row {int(np.flatnonzero(missing)[0])}. Drop those "
-            "rows, or fill the target, before fitting or scoring."
-        )
 
 
 def _is_numeric(values):

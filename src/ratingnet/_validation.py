@@ -53,6 +53,17 @@ def _refuse_text_columns(estimator, X):
         )
 
 
+def check_no_missing_labels(y):
+    """Refuse labels that are missing (NaN, None, pd.NA), naming the first row."""
+    missing = pd.isna(y)
+    if np.any(missing):
+        raise ValueError(
+            f"y contains {int(missing.sum())} missing labels (NaN or None), "
+            f"the first at row {int(np.flatnonzero(missing)[0])}. Drop those "
+            "rows, or fill the target, before fitting or scoring."
+        )
+
+
 def _refuse_text_target(estimator, y):
     values = np.asarray(y)
     if values.dtype.kind not in "OSU":
