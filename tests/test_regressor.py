@@ -271,3 +271,21 @@ def test_old_spellings_work_with_a_future_warning(regression_data):
 
     assert len(est.history_["loss"]) == 3
     assert clone(est).get_params()["nb_epoch"] == 3
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_the_current_name_set_later_takes_over_from_an_old_spelling(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(build_fn=recipe, nb_epoch=2, batch_size=16)
+
+    search = GridSearchCV(est, {"epochs": [1, 3]}, cv=2).fit(X, y)
+
+    assert len(search.best_estimator_.history_["loss"]) == search.best_params_["epochs"]
+    assert search.best_estimator_.get_params()["nb_epoch"] is None
+
+
+def test_an_old_spelling_beside_its_current_name_is_refused(regression_data):
+    X, y = regression_data
+
+    with pytest.raises(ValueError, match="both nb_epoch=3 and epochs=50"):
+        KerasRegressor(recipe, nb_epoch=3, epochs=50).fit(X, y)

@@ -13,7 +13,14 @@ from sklearn.utils.validation import check_is_fitted
 from . import _engine
 from ._compile import compiled_setting, make_loss, make_metrics, make_optimizer
 from ._model import build_model, default_model
-from ._params import check_counts, check_unknown, is_extra, resolve_renamed, routed
+from ._params import (
+    check_counts,
+    check_unknown,
+    is_extra,
+    renamed_by,
+    resolve_renamed,
+    routed,
+)
 from ._persist import model_from_state, model_to_state
 from ._progress import reporter
 from ._validation import check_features, check_training_data
@@ -145,6 +152,10 @@ class BaseKerasEstimator(BaseEstimator):
         own = set(self._get_param_names())
         extra = {k: v for k, v in params.items() if k not in own and is_extra(k)}
         vars(self).update(extra)
+        for old in renamed_by(params):
+            # The current name, set now, takes over from the old spelling.
+            if getattr(self, old, None) is not None and old not in params:
+                setattr(self, old, None)
         return super().set_params(**{k: v for k, v in params.items() if k not in extra})
 
     def _extra_params(self):

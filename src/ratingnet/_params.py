@@ -28,12 +28,28 @@ def routed(params, prefix):
     return {k[len(start) :]: v for k, v in params.items() if k.startswith(start)}
 
 
+def renamed_by(params):
+    """The old spellings of the current names in ``params``."""
+    return [old for old, new in RENAMED.items() if new in params]
+
+
 def resolve_renamed(estimator, params):
-    """Apply old spellings (with a FutureWarning) to a copy of ``params``."""
+    """Apply old spellings (with a FutureWarning) to a copy of ``params``.
+
+    An old spelling beside its current name set to another value than the
+    default is refused: which of the two was meant is unclear.
+    """
     params = dict(params)
     for old, new in RENAMED.items():
         if params.get(old) is None:
             continue
+        default = _default(estimator, new)
+        if params[new] is not default and params[new] != default:
+            raise ValueError(
+                f"{type(estimator).__name__} got both {old}={_short(params[old])} "
+                f"and {new}={_short(params[new])}, two spellings of one "
+                f"setting. Keep {new}= only."
+            )
         warn(
             f"{type(estimator).__name__}({old}=...) is the old spelling of "
             f"{new}=...; write {new}={_short(params[old])} instead.",
