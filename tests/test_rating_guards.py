@@ -1,10 +1,13 @@
 """The classic mistakes on rating targets are stopped, and scaling helps."""
 
+from pathlib import Path
+
 from ratingnet import KerasClassifier, KerasRegressor, RatingTargetWarning
 
 import keras
 import numpy as np
 import pytest
+from sklearn.model_selection import cross_val_score
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +48,23 @@ def test_classifier_on_names_does_not_warn(ratings, recwarn):
     KerasClassifier(epochs=1).fit(X, np.where(y > 3, "yes", "no"))
 
     assert not [w for w in recwarn if w.category is RatingTargetWarning]
+
+
+def test_class_codes_0_1_2_do_not_warn(ratings, recwarn):
+    X, y = ratings
+
+    KerasClassifier(epochs=1).fit(X, np.digitize(y, [2.5, 3.5]))
+
+    assert not [w for w in recwarn if w.category is RatingTargetWarning]
+
+
+def test_a_warning_under_cross_validation_points_at_the_users_line(ratings):
+    X, y = ratings
+
+    with pytest.warns(RatingTargetWarning) as record:
+        cross_val_score(KerasClassifier(epochs=1), X, y, cv=2)
+
+    assert {Path(w.filename).name for w in record} == {Path(__file__).name}
 
 
 @pytest.mark.parametrize("metric", ["accuracy", "sparse_categorical_accuracy"])

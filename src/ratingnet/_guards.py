@@ -18,7 +18,9 @@ no more than predicting {near}, its predictions are whole levels only, and its \
 accuracy ignores how far off a prediction is. For a rating, change one line:
     KerasRegressor(...)         # predicts a number on the scale, or
     KerasOrdinalRegressor(...)  # predicts a level, knowing their order
-Keep KerasClassifier only if the levels really are unordered categories."""
+Keep KerasClassifier only if the levels really are unordered categories (and \
+silence this with warnings.filterwarnings("ignore", \
+category=ratingnet.RatingTargetWarning))."""
 
 # Metrics that count right and wrong classes; meaningless for a number.
 CLASSIFICATION_METRICS = frozenset(
@@ -49,10 +51,16 @@ _CLASSIFICATION_LOSS_WORDS = ("crossentropy", "hinge", "focal")
 
 
 def warn_classifier_on_ratings(y):
-    """Warn when a classifier is about to be fitted on rating levels."""
+    """Warn when a classifier is about to be fitted on rating levels.
+
+    Up to three levels coded 0, 1, 2 are taken for class codes (as
+    ``LabelEncoder`` and scikit-learn's datasets write them), not a rating.
+    """
     if y.dtype.kind not in "iuf" or not is_rating(y):
         return
     levels = sorted(set(y.tolist()))
+    if len(levels) <= 3 and levels == list(range(len(levels))):
+        return
     warn(
         CLASSIFIER_ON_RATINGS.format(
             levels=_short(levels), low=levels[0], high=levels[-1], near=levels[-2]
