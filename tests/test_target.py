@@ -71,6 +71,15 @@ def test_an_ordered_categorical_is_a_rating_in_its_own_order():
     assert profile.level_counts == {"low": 2, "mid": 1, "high": 1, "top": 0}
 
 
+def test_a_bare_ordered_categorical_keeps_its_order():
+    y = pd.Categorical(["high", "low", "mid"], ["low", "mid", "high"], ordered=True)
+
+    profile = inspect_target(y)
+
+    assert profile.kind == "rating"
+    assert profile.levels == ("low", "mid", "high")
+
+
 @pytest.mark.parametrize(
     "y",
     [

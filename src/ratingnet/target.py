@@ -171,6 +171,9 @@ def _as_series(y):
         return y.iloc[:, 0]
     if isinstance(y, pd.Series):
         return y
+    if isinstance(y, pd.Categorical):
+        # As a Series, not an array, so that its order survives.
+        return pd.Series(y)
 
     array = np.asarray(y) if not isinstance(y, pd.DataFrame) else y.to_numpy()
     if array.ndim == 2 and array.shape[1] == 1:

@@ -37,7 +37,8 @@ def check_target(columns, column, estimator, n_rows):
         raise CLIError(
             f"The target column {column!r} is not numeric (values such as "
             f"{levels}), and the chosen model is a regressor, which predicts "
-            "numbers. Encode the levels as numbers (e.g. 1-5), or choose "
-            "--model classifier for unordered labels."
+            "numbers. Encode the levels as numbers in their order (e.g. 1-5), "
+            "which every command takes and `evaluate` needs; for unordered "
+            "labels, `ratingnet fit --model classifier` fits a classifier."
         )
     return profile
