@@ -133,6 +133,15 @@ def test_score_is_qwk(fitted, ordinal_data):
     _, _, X_test, y_test = ordinal_data
 
     assert fitted.score(X_test, y_test) == qwk(y_test, fitted.predict(X_test))
+
+
+def test_score_refuses_labels_between_the_levels(fitted, ordinal_data):
+    _, _, X_test, y_test = ordinal_data
+    between = np.asarray(y_test, dtype=float).copy()
+    between[0] = 2.5
+
+    with pytest.raises(ValueError, match=r"not levels of the scale: \[2.5\]"):
+        fitted.score(X_test, between)
     assert fitted.score(X_test, y_test) > 0.8
 
 

@@ -274,7 +274,8 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
         y = column_or_1d(y)
         check_no_missing_labels(y)
         predicted = median_level(self._forward(X))
-        if self.levels is None and _is_numeric(self.levels_) and _is_numeric(y):
+        numeric = _is_numeric(self.levels_) and _is_numeric(y)
+        if self.levels is None and numeric and _on_grid(y, self.levels_):
             scale = np.union1d(self.levels_.astype(np.float64), y.astype(np.float64))
             return qwk(
                 y.astype(np.float64),
@@ -288,6 +289,15 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
 
 
 # Levels ---------------------------------------------------------------------
+
+
+def _on_grid(values, levels):
+    """Whether numbers lie on the grid of ``levels``, within or beyond it."""
+    step = _grid_step(np.asarray(levels, dtype=np.float64))
+    if step is None:
+        return False
+    multiples = (np.asarray(values, dtype=np.float64) - levels[0]) / step
+    return bool(np.all(np.abs(multiples - np.round(multiples)) <= 1e-6))
 
 
 def _is_numeric(values):
