@@ -334,3 +334,11 @@ def test_register_scorers_keeps_a_foreign_scorer_with_the_same_name():
         assert sklearn_scorer._SCORERS["spearman"] is foreign
     finally:
         sklearn_scorer._SCORERS["spearman"] = ours
+
+
+def test_a_fine_grid_over_a_wide_range_is_no_rating_scale():
+    # Prices in cents from 10 to 100: 9,000 grid points, 500 values seen.
+    prices = np.round(np.random.default_rng(0).uniform(10, 100, 500), 2)
+
+    assert qwk(prices, prices) == 1.0
+    assert exact_accuracy(prices, prices + 0.001) == 1.0

@@ -10,8 +10,7 @@ import sklearn
 # Frames in these folders are not the user's: a fit that scikit-learn's
 # cross_validate or GridSearchCV makes warns at the line that called them.
 _LIBRARIES = tuple(
-    str(Path(module.__file__).parent)
-    for module in (sys.modules[__package__], sklearn, joblib)
+    str(Path(path).parent) for path in (__file__, sklearn.__file__, joblib.__file__)
 )
 
 

@@ -23,6 +23,7 @@ import sys
 import warnings
 
 from ratingnet.exceptions import RatingnetWarning
+from ratingnet.target import MAX_RATING_LEVELS
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
@@ -156,7 +157,9 @@ def _scale(y_true, y_pred):
     Whole numbers step by 1, other values by their smallest gap when they
     all lie on that grid (half stars); without a grid, the values seen are
     the levels. A prediction beyond the observed levels rounds to a level
-    of its own, at most the observed span (or one step) beyond them.
+    of its own, at most the observed span (or one step) beyond them. A grid
+    of more than `MAX_RATING_LEVELS` points (and more than the values seen)
+    is no rating scale; the values seen are the levels then, too.
     """
     seen = np.unique(y_true)
     step = _step(seen)
@@ -168,13 +171,18 @@ def _scale(y_true, y_pred):
     rounded = low + np.floor((y_pred - low) / step + 0.5) * step
     rounded = np.clip(rounded, low - reach, high + reach)
     low, high = min(low, rounded.min()), max(high, rounded.max())
-    return low + step * np.arange(int(round((high - low) / step)) + 1)
+    n_levels = int(round((high - low) / step)) + 1
+    if n_levels > max(MAX_RATING_LEVELS, len(seen)):
+        return seen
+    return low + step * np.arange(n_levels)
 
 
 def _step(levels):
     """1 for whole numbers, else the smallest gap if every level is on its grid."""
     if np.all(levels == np.round(levels)):
         return 1.0
+    if len(levels) < 2:
+        return None
     step = np.diff(levels).min()
     multiples = (levels - levels[0]) / step
     return step if np.allclose(multiples, np.round(multiples), atol=1e-6) else None
