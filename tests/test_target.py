@@ -227,3 +227,14 @@ def test_the_scale_holds_every_step_between_the_levels():
     assert (
         inspect_target(["low", "high"]).scale == inspect_target(["low", "high"]).levels
     )
+
+
+def test_count_advice_mentions_a_log_only_for_a_long_tail():
+    rng = np.random.default_rng(0)
+
+    flat = inspect_target(rng.integers(0, 101, 500))
+    tailed = inspect_target(rng.poisson(2, 500) ** 3)
+
+    assert flat.kind == tailed.kind == "count"
+    assert "log" not in flat.advice
+    assert "long right tail" in tailed.advice

@@ -69,8 +69,9 @@ _ADVICE = {
         "Use KerasClassifier; the levels have no order, so a regressor "
         "would invent one."
     ),
-    "count": (
-        "Use KerasRegressor; counts have a long right tail, so a log "
+    "count": "Use KerasRegressor.",
+    "long-tailed count": (
+        "Use KerasRegressor; these counts have a long right tail, so a log "
         "transform of y, or a Poisson loss, often fits better."
     ),
     "continuous": "Use KerasRegressor.",
@@ -310,9 +311,21 @@ def _numeric_profile(numbers, n, n_missing):
     else:
         levels = tuple(_as_python(distinct))
         counts = _counts(pd.Series(numbers), levels)
-    return TargetProfile(
-        kind, levels, (low, high), step, counts, n_missing, n, _ADVICE[kind]
-    )
+    advice = _ADVICE[kind]
+    if kind == "count" and _skewness(numbers) > _LONG_TAIL:
+        advice = _ADVICE["long-tailed count"]
+    return TargetProfile(kind, levels, (low, high), step, counts, n_missing, n, advice)
+
+
+# A skewness above this marks a long right tail (an exponential's is 2).
+_LONG_TAIL = 1.0
+
+
+def _skewness(values):
+    spread = values.std()
+    if spread == 0:
+        return 0.0
+    return float(np.mean((values - values.mean()) ** 3) / spread**3)
 
 
 def inspect_target(y) -> TargetProfile:
