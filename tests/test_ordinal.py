@@ -349,3 +349,15 @@ def test_labels_outside_the_levels_are_refused(ordinal_data):
         KerasOrdinalRegressor(levels=[1, 2, 3, 4, 5], epochs=1).fit(
             X, y, X_val=X[:5], y_val=[1, 2, 7, 4, 5]
         )
+
+
+def test_level_scorers_read_text_levels_on_the_models_scale(ordinal_data):
+    X, y, _, _ = ordinal_data
+    names = np.array(["poor", "fair", "fine", "good", "great"])
+    labels = names[np.asarray(y, dtype=int) - 1]
+    est = KerasOrdinalRegressor(levels=list(names), epochs=5, random_state=0)
+
+    by_name = cross_val_score(est, X, labels, cv=3, scoring="qwk")
+    by_score = cross_val_score(est, X, labels, cv=3)
+
+    np.testing.assert_allclose(by_name, by_score)

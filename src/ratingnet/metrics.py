@@ -457,6 +457,72 @@ SCORER_NAMES = tuple(_SCORERS)
 _BUILTIN_SCORER_SAMPLE = frozenset({"accuracy", "neg_mean_squared_error", "r2"})
 
 
+_LEVEL_METRICS = (qwk, exact_accuracy, within_one_accuracy)
+
+
+def _scorer(metric, greater_is_better):
+    if metric in _LEVEL_METRICS and _Scorer is not None:
+        try:
+            sign = 1 if greater_is_better else -1
+            return _LevelScorer(metric, sign, {}, "predict")
+        except TypeError:
+            pass  # A scorer class of another shape: number labels only.
+    return make_scorer(metric, greater_is_better=greater_is_better)
+
+
+try:
+    from sklearn.metrics._scorer import _Scorer
+except ImportError:
+    _Scorer = None
+
+if _Scorer is not None:
+
+    class _LevelScorer(_Scorer):
+        """A level metric's scorer that reads text labels on the model's scale.
+
+        A ``KerasOrdinalRegressor`` on text levels ("poor" < "fair" < "good")
+        predicts text; its labels count as their positions on its levels.
+        """
+
+        def _score(self, method_caller, estimator, X, y_true, **kwargs):
+            scale = _text_levels(estimator)
+            if scale is None:
+                return super()._score(method_caller, estimator, X, y_true, **kwargs)
+
+            def positions_of_predictions(*args, **options):
+                return _positions(scale, method_caller(*args, **options))
+
+            return super()._score(
+                positions_of_predictions,
+                estimator,
+                X,
+                _positions(scale, y_true),
+                levels=np.arange(len(scale)),
+                **kwargs,
+            )
+
+
+def _text_levels(estimator):
+    """The ordered text levels of a (pipeline's) ordinal model, or None."""
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    levels = getattr(final, "levels_", None)
+    if levels is None or np.asarray(levels).dtype.kind in "iufb":
+        return None
+    return list(levels)
+
+
+def _positions(scale, labels):
+    index = {level: i for i, level in enumerate(scale)}
+    labels = np.asarray(labels).ravel()
+    unknown = [label for label in labels if label not in index]
+    if unknown:
+        raise ValueError(
+            f"y contains {unknown[0]!r}, which is not one of the model's "
+            f"levels {scale}."
+        )
+    return np.array([index[label] for label in labels], dtype=np.float64)
+
+
 def _is_ours(scorer, metric):
     """Whether a registered scorer wraps `metric` (also after a reload)."""
     func = getattr(scorer, "_score_func", None)
@@ -543,7 +609,7 @@ def register_scorers() -> None:
                 stacklevel=2,
             )
             continue
-        registry[name] = make_scorer(metric, greater_is_better=greater_is_better)
+        registry[name] = _scorer(metric, greater_is_better)
         added.append(name)
 
     # scikit-learn copies the valid names into its parameter checks when each
