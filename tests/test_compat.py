@@ -1,9 +1,12 @@
+import warnings
+
 from ratingnet import KerasRegressor
 from ratingnet.compat import Dense, Dropout
 
 import keras
 import numpy as np
 import pytest
+from sklearn.model_selection import KFold, cross_val_score
 
 
 def keras1_recipe():
@@ -36,3 +39,17 @@ def test_layers_are_plain_keras_layers():
     assert layer.units == 3
     layer.build((None, 2))
     np.testing.assert_array_equal(layer.kernel.numpy(), np.zeros((2, 3)))
+
+
+def test_the_recipe_warns_once_per_line_across_folds(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(build_fn=keras1_recipe, nb_epoch=1, batch_size=16)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        cross_val_score(est, X, y, cv=KFold(3))
+
+    # One per message and line, not per fold: build_fn, nb_epoch, and the
+    # recipe's input_dim, p and init (init on two of its lines).
+    shown = [(str(w.message), w.lineno) for w in caught if w.category is FutureWarning]
+    assert len(shown) == len(set(shown)) == 6

@@ -1,4 +1,11 @@
-"""Warnings that point at the user's line, however deep in ratingnet they start."""
+"""Warnings that point at the user's line, however deep in ratingnet they start.
+
+Under Python's default filter a warning shows once per line of the user's
+code. scikit-learn's cross-validation copies the warning filters into each
+fold's fit, which makes Python forget what it has shown, so the recipe's
+five folds would repeat each warning five times; ratingnet remembers, for
+warnings under the default action.
+"""
 
 import sys
 import warnings
@@ -13,15 +20,38 @@ _LIBRARIES = tuple(
     str(Path(path).parent) for path in (__file__, sklearn.__file__, joblib.__file__)
 )
 
+# (message, category, file, line) of the warnings shown under "default".
+_SHOWN = set()
+
 
 def warn(message, category):
     """``warnings.warn`` at the first caller outside ratingnet and scikit-learn."""
-    warnings.warn(message, category, stacklevel=_first_outside_level())
+    level, frame = _first_outside()
+    if frame is not None and _action(message, category, frame) == "default":
+        where = (message, category, frame.f_code.co_filename, frame.f_lineno)
+        if where in _SHOWN:
+            return
+        _SHOWN.add(where)
+    warnings.warn(message, category, stacklevel=level)
 
 
-def _first_outside_level():
+def _first_outside():
     # Level 1 is warnings.warn's caller (``warn``); count up from its caller.
     level, frame = 2, sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_LIBRARIES):
         level, frame = level + 1, frame.f_back
-    return level
+    return level, frame
+
+
+def _action(message, category, frame):
+    """The action of the first warning filter that matches, as Python finds it."""
+    module = frame.f_globals.get("__name__", "<string>")
+    for action, text, kind, where, line in warnings.filters:
+        if (
+            (text is None or text.match(message))
+            and issubclass(category, kind)
+            and (where is None or where.match(module))
+            and line in (0, frame.f_lineno)
+        ):
+            return action
+    return warnings.defaultaction

@@ -19,6 +19,8 @@ import warnings
 
 import keras
 
+from ._warnings import warn
+
 __all__ = ["Dense", "Dropout"]
 
 # Keras 1 argument -> Keras 3 argument.
@@ -51,7 +53,7 @@ def _modernize(layer_name, kwargs):
 
 
 def _warn(message):
-    warnings.warn(message + ".", FutureWarning, stacklevel=4)
+    warn(message + ".", FutureWarning)
 
 
 def Dense(*args, **kwargs):
