@@ -289,3 +289,63 @@ def test_an_old_spelling_beside_its_current_name_is_refused(regression_data):
 
     with pytest.raises(ValueError, match="both nb_epoch=3 and epochs=50"):
         KerasRegressor(recipe, nb_epoch=3, epochs=50).fit(X, y)
+
+
+def _small(n_features_in_):
+    return keras.Sequential([keras.Input((n_features_in_,)), keras.layers.Dense(1)])
+
+
+def test_huber_deltas_train_programs_of_their_own(regression_data):
+    X, y = regression_data
+
+    losses = [
+        KerasRegressor(_small, loss=keras.losses.Huber, loss__delta=delta, epochs=2)
+        .set_params(random_state=0, target_scaling=None)
+        .fit(X, 10 * y)
+        .history_["loss"][-1]
+        for delta in (0.01, 100.0)
+    ]
+
+    assert losses[1] > 10 * losses[0]
+
+
+def test_metric_functions_of_one_name_are_told_apart(regression_data):
+    X, y = regression_data
+
+    def scaled(k):
+        def scaled_mae(y_true, y_pred):
+            return k * keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+        return scaled_mae
+
+    values = [
+        KerasRegressor(_small, metrics=[scaled(k)], epochs=1, random_state=0)
+        .fit(X, y)
+        .history_["scaled_mae"][-1]
+        for k in (1.0, 100.0)
+    ]
+
+    assert values[1] == pytest.approx(100 * values[0], rel=1e-4)
+
+
+def test_a_layer_class_defined_again_gets_its_own_program(regression_data):
+    X, y = regression_data
+    predictions = []
+    for factor in (1.0, 0.0):
+
+        class Scale(keras.layers.Layer):
+            scale = factor
+
+            def call(self, x):
+                return x * self.scale
+
+        def build(n_features_in_):
+            return keras.Sequential(
+                [keras.Input((n_features_in_,)), Scale(), keras.layers.Dense(1)]
+            )
+
+        est = KerasRegressor(build, epochs=1, random_state=0).fit(X, y)
+        predictions.append(est.predict(X[:5]))
+
+    assert np.ptp(predictions[1]) == 0.0
+    assert np.ptp(predictions[0]) > 0.0

@@ -60,8 +60,13 @@ def _per_row(loss):
 
 
 def _loss_key(loss, function):
-    """Keras's own losses by config; a user's function by its identity."""
+    """Keras's own losses by config; a user's function by its identity.
+
+    The keywords a Keras loss passes its function count too: Huber's
+    ``delta`` is one, and Keras leaves it out of the config.
+    """
     config = {k: v for k, v in loss.get_config().items() if k != "name"}
+    config.update(getattr(loss, "_fn_kwargs", None) or {})
     if function is not None and not function.__module__.startswith("keras"):
         return f"id:{id(function)}"
     if function is None and not type(loss).__module__.startswith("keras"):

@@ -125,7 +125,22 @@ def _describe_model(model):
     text = json.dumps(config, sort_keys=True, default=repr)
     for position, name in enumerate(dict.fromkeys(_names(config))):
         text = text.replace(json.dumps(name), f'"layer:{position}"')
-    return text
+    return text + _own_classes(model)
+
+
+def _own_classes(model):
+    """The identities of the model's classes that are not Keras's.
+
+    A config names a class, and a notebook that defines a layer class again
+    under the same name gets a new class: its programs must not be shared.
+    """
+    layers = [model, *model._flatten_layers(include_self=False)]
+    own = {type(layer) for layer in layers if not _is_keras(type(layer))}
+    return "".join(sorted(f"|{c.__qualname__}:{id(c)}" for c in own))
+
+
+def _is_keras(cls):
+    return cls.__module__.split(".")[0] == "keras"
 
 
 def _names(config):
@@ -156,4 +171,8 @@ def _describe(obj, drop=()):
         )
     if "<function" in json.dumps(config, default=repr) or "lambda" in str(config):
         return f"id:{id(obj)}"
+    function = getattr(obj, "_fn", None)
+    if function is not None and not _is_keras(function):
+        # A metric of the user's function: its config holds only the name.
+        return f"id:{id(function)}"
     return config
