@@ -77,6 +77,18 @@ def test_logits_and_one_hot_losses(classification_data):
     assert est.score(X, y) > 0.7
 
 
+def test_accuracy_with_a_one_hot_loss_is_categorical_accuracy(classification_data):
+    X, _ = classification_data
+    y = np.array(["a", "b", "c"])[np.digitize(X[:, 0], [-0.5, 0.5])]
+
+    est = KerasClassifier(
+        loss="categorical_crossentropy", metrics=["accuracy"], epochs=30, random_state=0
+    ).fit(X, y)
+
+    assert est.history_["accuracy"][-1] > 0.6
+    assert type(est._spec.metrics[0]).__name__ == "CategoricalAccuracy"
+
+
 def test_an_output_without_probabilities_needs_a_logits_loss(classification_data):
     X, y = classification_data
 

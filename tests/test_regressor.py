@@ -194,6 +194,30 @@ def test_validation_split_and_validation_data(regression_data):
     np.testing.assert_allclose(split.history_["val_loss"], given.history_["val_loss"])
 
 
+def test_validation_split_holds_out_what_keras_holds_out(regression_data):
+    X, y = regression_data
+    X, y = X[:30], y[:30]
+    weights = np.linspace(0.5, 3.0, 30)
+
+    est = KerasRegressor(_small, epochs=1, shuffle=False, validation_split=0.15)
+    est.set_params(random_state=0, target_scaling=None).fit(X, y, weights)
+    held_out = slice(25, None)  # floor(30 * 0.85) = 25 rows train, as in Keras
+    errors = (est.predict(X[held_out]) - y[held_out]) ** 2
+
+    expected = np.mean(weights[held_out] * errors)
+    assert est.history_["val_loss"][0] == pytest.approx(expected, rel=1e-4)
+
+
+def test_validation_data_needs_both_halves_of_one_length(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(epochs=1)
+
+    with pytest.raises(ValueError, match="X_val has 7 rows but y_val has 10"):
+        est.fit(X, y, X_val=X[:7], y_val=y[:10])
+    with pytest.raises(ValueError, match="got X_val without y_val"):
+        est.fit(X, y, X_val=X[:7])
+
+
 def test_sample_weight_changes_the_fit(regression_data):
     X, y = regression_data
     weights = np.where(X[:, 0] > 0, 5.0, 0.1)

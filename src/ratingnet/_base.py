@@ -1,5 +1,6 @@
 """The shared base of ratingnet's scikit-learn estimators around Keras models."""
 
+import math
 from dataclasses import dataclass
 
 import jax
@@ -225,12 +226,12 @@ class BaseKerasEstimator(BaseEstimator):
         """Everything a fit decides before training: data, model and settings."""
         params = self._settings()
         X, y, sample_weight = self._check_training_data(X, y, sample_weight)
-        X, y, sample_weight, X_val, y_val = _split_validation(
+        X, y, sample_weight, X_val, y_val, weight_val = _split_validation(
             params["validation_split"], X, y, sample_weight, X_val, y_val
         )
         continuing = params["warm_start"] and hasattr(self, "model_")
         target = self._encode_target(y, reset=not continuing)
-        validation = self._validation_data(X_val, y_val)
+        validation = self._validation_data(X_val, y_val, weight_val)
 
         if not continuing:
             self._initialize(params, target)
@@ -254,9 +255,10 @@ class BaseKerasEstimator(BaseEstimator):
         self.history_ = {}
 
     def _training_spec(self, params):
+        loss = self._loss(params)
         return _engine.TrainingSpec(
             self.model_,
-            self._loss(params),
+            loss,
             make_optimizer(
                 params["optimizer"]
                 or compiled_setting(self.model_, "optimizer")
@@ -265,7 +267,7 @@ class BaseKerasEstimator(BaseEstimator):
             ),
             make_metrics(
                 params["metrics"] or compiled_setting(self.model_, "metrics"),
-                self._metric_aliases(),
+                self._metric_aliases(loss),
             ),
         )
 
@@ -303,7 +305,9 @@ class BaseKerasEstimator(BaseEstimator):
     def _default_loss(self):
         raise NotImplementedError
 
-    def _metric_aliases(self):
+    def _metric_aliases(self, loss):
+        """Names such as "accuracy" mapped to the metric that fits ``loss``."""
+        del loss
         return {}
 
     def _prepare_target(self, target):
@@ -372,12 +376,30 @@ class BaseKerasEstimator(BaseEstimator):
     def _default_model(n_features_in_, n_outputs_, **settings):
         return default_model(n_features_in_, n_outputs_, **settings)
 
-    def _validation_data(self, X_val, y_val):
-        """Validated (X_val, target_val), or None without validation data."""
+    def _validation_data(self, X_val, y_val, weight_val=None):
+        """(X_val, target_val, weights) validated, or None without X_val.
+
+        Without ``weight_val`` (validation data given to fit), every row
+        weighs 1.
+        """
+        if (X_val is None) != (y_val is None):
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(
+                f"fit got {given} without {missing}; validation data needs "
+                "both, one target value per row of X_val."
+            )
         if X_val is None:
             return None
+        if len(X_val) != len(y_val):
+            raise ValueError(
+                f"X_val has {len(X_val)} rows but y_val has {len(y_val)}; give "
+                "one target value per row of X_val."
+            )
         X_val = self._check_features(X_val)
-        return X_val, self._encode_target(np.asarray(y_val), reset=False)
+        target_val = self._encode_target(np.asarray(y_val), reset=False)
+        if weight_val is None:
+            weight_val = np.ones(len(X_val), np.float32)
+        return X_val, target_val, weight_val
 
     # Predict --------------------------------------------------------------
 
@@ -492,24 +514,31 @@ def _pad_rows(rows):
 
 
 def _split_validation(split, X, y, sample_weight, X_val, y_val):
-    """Hold out the last ``split`` of the rows, as Keras does, unless X_val is given."""
+    """Hold out the last ``split`` of the rows, as Keras does, unless X_val is given.
+
+    Returns X, y and sample weights to train on, then X_val, y_val and the
+    held-out rows' weights (None for validation data given to fit).
+    """
     if X_val is not None or not split:
-        return X, y, sample_weight, X_val, y_val
+        return X, y, sample_weight, X_val, y_val, None
     if not 0.0 < split < 1.0:
         raise ValueError(f"validation_split must be in [0, 1); got {split!r}.")
 
-    n_train = len(X) - int(len(X) * split)
+    # Keras trains on the first floor(n * (1 - split)) rows.
+    n_train = int(math.floor(len(X) * (1.0 - split)))
     if n_train < 1 or n_train == len(X):
         raise ValueError(
             f"validation_split={split} leaves {n_train} of {len(X)} rows for "
             "training; choose a split that keeps rows on both sides."
         )
+    train, held_out = slice(None, n_train), slice(n_train, None)
     return (
-        X[:n_train],
-        y[:n_train],
-        sample_weight[:n_train],
-        X[n_train:],
-        y[n_train:],
+        X[train],
+        y[train],
+        sample_weight[train],
+        X[held_out],
+        y[held_out],
+        sample_weight[held_out],
     )
 
 
@@ -519,8 +548,8 @@ def _stack_validation(X, target, sample_weight, validation):
     if validation is None:
         return [X], target, sample_weight, np.arange(n), np.arange(0)
 
-    X_val, target_val = validation
+    X_val, target_val, weight_val = validation
     X = np.concatenate([X, X_val])
     target = np.concatenate([target, target_val])
-    sample_weight = np.concatenate([sample_weight, np.ones(len(X_val), np.float32)])
+    sample_weight = np.concatenate([sample_weight, weight_val])
     return [X], target, sample_weight, np.arange(n), np.arange(n, len(X))

@@ -93,9 +93,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         spec = super()._training_spec(params)
         _check_probability_output(self.model_, spec.loss)
         self._logits = spec.loss.from_logits
-        self._one_hot = "categorical" in spec.loss.name.lower() and (
-            "sparse" not in spec.loss.name.lower()
-        )
+        self._one_hot = _takes_one_hot(spec.loss)
         return spec
 
     def _default_loss(self):
@@ -103,9 +101,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             return "binary_crossentropy"
         return "sparse_categorical_crossentropy"
 
-    def _metric_aliases(self):
+    def _metric_aliases(self, loss):
         if self._units() == 1:
             accuracy = "binary_accuracy"
+        elif _takes_one_hot(loss):
+            accuracy = "categorical_accuracy"
         else:
             accuracy = "sparse_categorical_accuracy"
         return {"accuracy": accuracy, "acc": accuracy}
@@ -130,6 +130,12 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         """Predicted labels for X, of the type of the labels given to fit."""
         codes = np.argmax(self.predict_proba(X), axis=1)
         return self.classes_[codes]
+
+
+def _takes_one_hot(loss):
+    """Whether the loss compares one-hot rows (not class codes) with outputs."""
+    name = loss.name.lower()
+    return "categorical" in name and "sparse" not in name
 
 
 def _check_probability_output(model, loss):

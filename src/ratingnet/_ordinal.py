@@ -241,7 +241,8 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
     def _default_loss(self):
         return corn_loss
 
-    def _metric_aliases(self):
+    def _metric_aliases(self, loss):
+        del loss
         return dict(_LEVEL_METRICS)
 
     # Predict --------------------------------------------------------------
