@@ -208,6 +208,26 @@ def test_validation_split_holds_out_what_keras_holds_out(regression_data):
     assert est.history_["val_loss"][0] == pytest.approx(expected, rel=1e-4)
 
 
+def test_losses_in_the_history_include_the_layers_losses(regression_data):
+    X, y = regression_data
+
+    def regularized(n_features_in_):
+        penalty = keras.regularizers.L2(0.1)
+        hidden = keras.layers.Dense(8, "relu", kernel_regularizer=penalty)
+        return keras.Sequential(
+            [keras.Input((n_features_in_,)), hidden, keras.layers.Dense(1)]
+        )
+
+    est = KerasRegressor(regularized, epochs=1, validation_split=0.2)
+    est.set_params(random_state=0, target_scaling=None).fit(X, y)
+    held_out = slice(int(len(X) * 0.8), None)
+    kernel = est.model_.layers[0].kernel.numpy()
+
+    data_loss = np.mean((est.predict(X[held_out]) - y[held_out]) ** 2)
+    expected = data_loss + 0.1 * np.sum(kernel**2)
+    assert est.history_["val_loss"][0] == pytest.approx(expected, rel=1e-4)
+
+
 def test_validation_data_needs_both_halves_of_one_length(regression_data):
     X, y = regression_data
     est = KerasRegressor(epochs=1)

@@ -235,7 +235,8 @@ def _train_step(spec, uneven, data, group, carry, batch):
 
     def update(totals):
         grad_fn = jax.value_and_grad(objective, has_aux=True)
-        (_, (loss, y_pred, non_trainable)), grads = grad_fn(model_state["trainable"])
+        # The history's loss is what is minimized, layers' losses included.
+        (loss, (_, y_pred, non_trainable)), grads = grad_fn(model_state["trainable"])
         trainable, optimizer = spec.layout.optimizer.stateless_apply(
             model_state["optimizer"], grads, model_state["trainable"]
         )
@@ -324,14 +325,16 @@ def _evaluate(spec, data, replica, model_state):
     data = _group_data(data, replica["group"])
     inputs, y_true, weights = _gather(data, rows)
     weights = weights * mask
-    y_pred, _ = spec.model.stateless_call(
+    y_pred, _, losses = spec.model.stateless_call(
         spec.layout.weights(model_state["trainable"]),
         model_state["non_trainable"],
         _model_input(inputs),
         training=False,
+        return_losses=True,
     )
     count = jnp.sum(mask)
     loss = jnp.sum(spec.loss(y_true, y_pred) * weights) / jnp.maximum(count, 1.0)
+    loss = loss + sum(losses)
     totals = _accumulate(
         spec, data, _zero_totals(spec), loss, count, y_true, y_pred, weights
     )
