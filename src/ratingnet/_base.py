@@ -434,7 +434,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _model_inputs(self, arrays):
         """Split X's columns over the model's inputs, in order, by their widths."""
         (X,) = arrays
-        specs = _input_specs(self.model_)
+        specs = _input_specs(self.model_, X.shape[1])
         widths = [int(np.prod(shape)) for shape, _ in specs]
         if sum(widths) != X.shape[1]:
             raise ValueError(
@@ -479,11 +479,16 @@ class BaseKerasEstimator(BaseEstimator):
         return tags
 
 
-def _input_specs(model):
-    inputs = getattr(model, "inputs", None) or []
+def _input_specs(model, n_columns):
+    """(shape, dtype) of each model input; one of X's width for a subclassed model."""
+    try:
+        inputs = model.inputs or []
+        width = model.input_shape[-1] if not inputs else None
+    except AttributeError:
+        return [((n_columns,), "float32")]
     return [
         (tuple(int(d) for d in tensor.shape[1:]), tensor.dtype) for tensor in inputs
-    ] or [((model.input_shape[-1],), "float32")]
+    ] or [((width,), "float32")]
 
 
 def _member_mean(values):

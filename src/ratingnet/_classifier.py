@@ -8,6 +8,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseKerasEstimator
 from ._guards import output_activation, warn_classifier_on_ratings
+from ._model import output_units
 from ._validation import check_no_missing_labels
 
 
@@ -77,7 +78,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def _check_model(self, model, target):
         del target
-        units = model.output_shape[-1]
+        units = output_units(model, self.n_features_in_)
         if units == self.n_classes_ or (units == 1 and self.n_classes_ <= 2):
             return
         raise ValueError(
@@ -87,7 +88,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         )
 
     def _units(self):
-        return self.model_.output_shape[-1]
+        return output_units(self.model_, self.n_features_in_)
 
     def _training_spec(self, params):
         spec = super()._training_spec(params)

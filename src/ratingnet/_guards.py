@@ -7,6 +7,7 @@ import math
 
 import keras
 
+from ._model import is_layer_graph
 from ._warnings import warn
 from .exceptions import RatingTargetWarning
 from .target import is_rating
@@ -149,8 +150,13 @@ def check_output_range(model, target, target_scaling):
 
 
 def output_activation(model):
-    """The name of the activation the model's last layer applies, if known."""
-    layer = model.layers[-1] if model.layers else None
+    """The name of the activation the model's last layer applies, if known.
+
+    A subclassed model's ``call`` may do anything after its last layer, so
+    its output activation is unknown (None).
+    """
+    graph = is_layer_graph(model) and model.layers
+    layer = model.layers[-1] if graph else None
     if isinstance(layer, keras.layers.Softmax):
         return "softmax"
     activation = getattr(layer, "activation", None)

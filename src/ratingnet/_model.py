@@ -6,6 +6,7 @@ import random
 
 import keras
 import numpy as np
+from keras.src.models.functional import Functional
 
 from ._initializers import GlorotUniform, NumpyInitializer, Zeros
 
@@ -75,8 +76,39 @@ def instantiate(model, meta, settings):
             f"{type(built).__name__}. End it with `return model`."
         )
     if not built.built:
-        built.build((None, meta["n_features_in_"]))
+        _build(built, meta["n_features_in_"])
     return built
+
+
+def _build(model, n_features):
+    """Create the model's weights for rows of ``n_features`` numbers.
+
+    A subclassed model builds its layers in its first call, so it gets one
+    (on a row of zeros); Sequential and Functional models know their build.
+    """
+    if is_layer_graph(model):
+        model.build((None, n_features))
+    else:
+        model(np.zeros((1, n_features), np.float32))
+
+
+def is_layer_graph(model):
+    """Whether the model is a graph of layers (Sequential or Functional).
+
+    Such a model's last layer makes its output; a subclassed model's
+    ``call`` may do anything.
+    """
+    return isinstance(model, (keras.Sequential, Functional))
+
+
+def output_units(model, n_features):
+    """How many numbers the model outputs per row."""
+    try:
+        return model.output_shape[-1]
+    except AttributeError:
+        # A subclassed model has no output_shape: trace its call.
+        spec = model.compute_output_spec(keras.KerasTensor((None, n_features)))
+        return spec.shape[-1]
 
 
 def _call_build_function(function, meta, settings):

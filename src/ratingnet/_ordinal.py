@@ -6,6 +6,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseKerasEstimator
+from ._model import output_units
 from ._ordinal_head import (
     corn_loss,
     level_accuracy,
@@ -229,7 +230,7 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
 
     def _check_model(self, model, target):
         del target
-        units = model.output_shape[-1]
+        units = output_units(model, self.n_features_in_)
         if units != self.n_classes_ - 1:
             raise ValueError(
                 f"The model's output has {units} units, but {self.n_classes_} "

@@ -10,6 +10,7 @@ from ._guards import (
     check_regression_metrics,
     check_regression_model,
 )
+from ._model import output_units
 from ._scaling import check_scaling, check_target_range, fit_scaling, snap
 from .target import MAX_RATING_LEVELS
 
@@ -131,7 +132,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
             )
 
     def _check_model(self, model, target):
-        units = model.output_shape[-1]
+        units = output_units(model, self.n_features_in_)
         if units != target.shape[1]:
             raise ValueError(
                 f"The model's output has {units} units, but the target has "

@@ -7,6 +7,7 @@ batch. Programs are cached by the structure of what they train, so folds and
 refits of the same model compile once.
 """
 
+import inspect
 from collections import OrderedDict
 from functools import partial
 
@@ -51,9 +52,7 @@ def predict_program(spec_key, model, ensemble=False):
 
     def build():
         def predict(trainable, non_trainable, inputs):
-            outputs, _ = model.stateless_call(
-                trainable, non_trainable, _model_input(inputs), training=False
-            )
+            outputs, _ = _call(model, trainable, non_trainable, inputs, training=False)
             return outputs
 
         if not ensemble:
@@ -78,6 +77,30 @@ def _cached(key, build):
 
 def _model_input(inputs):
     return inputs[0] if len(inputs) == 1 else list(inputs)
+
+
+def _call(model, trainable, non_trainable, inputs, training, return_losses=False):
+    """``model.stateless_call`` on the inputs, in training mode or not.
+
+    ``training`` reaches the model's ``call`` only if it takes one, as
+    when Keras calls a model: a subclassed model's ``call(x)`` may not.
+    """
+    mode = {"training": training} if _takes_training(model) else {}
+    return model.stateless_call(
+        trainable,
+        non_trainable,
+        _model_input(inputs),
+        return_losses=return_losses,
+        **mode,
+    )
+
+
+def _takes_training(model):
+    parameters = inspect.signature(model.call).parameters.values()
+    return any(
+        p.name == "training" or p.kind is inspect.Parameter.VAR_KEYWORD
+        for p in parameters
+    )
 
 
 def _build_chunk(spec, settings, epochs_per_chunk, single, uneven):
@@ -222,10 +245,11 @@ def _train_step(spec, uneven, data, group, carry, batch):
     count = jnp.sum(mask)
 
     def objective(trainable):
-        y_pred, non_trainable, losses = spec.model.stateless_call(
+        y_pred, non_trainable, losses = _call(
+            spec.model,
             spec.layout.weights(trainable),
             model_state["non_trainable"],
-            _model_input(inputs),
+            inputs,
             training=True,
             return_losses=True,
         )
@@ -325,10 +349,11 @@ def _evaluate(spec, data, replica, model_state):
     data = _group_data(data, replica["group"])
     inputs, y_true, weights = _gather(data, rows)
     weights = weights * mask
-    y_pred, _, losses = spec.model.stateless_call(
+    y_pred, _, losses = _call(
+        spec.model,
         spec.layout.weights(model_state["trainable"]),
         model_state["non_trainable"],
-        _model_input(inputs),
+        inputs,
         training=False,
         return_losses=True,
     )
