@@ -228,6 +228,23 @@ def test_losses_in_the_history_include_the_layers_losses(regression_data):
     assert est.history_["val_loss"][0] == pytest.approx(expected, rel=1e-4)
 
 
+def test_metrics_count_every_row_as_kerass_metrics_do(regression_data):
+    X, y = regression_data
+    weights = np.where(np.arange(len(y)) < 10, 0.0, 1.0)
+    weights[-1] = 50.0
+
+    # With a learning rate of 0 the weights stay, so predict shows what the
+    # metric saw in training.
+    est = KerasRegressor(
+        _small, metrics=["mae"], epochs=1, optimizer__learning_rate=0.0
+    )
+    est.set_params(random_state=0, target_scaling=None).fit(X, y, weights)
+    errors = np.abs(est.predict(X) - y)
+
+    assert est.history_["mae"][0] == pytest.approx(np.mean(errors), rel=1e-4)
+    assert est.history_["mae"][0] != pytest.approx(np.average(errors, weights=weights))
+
+
 def test_validation_data_needs_both_halves_of_one_length(regression_data):
     X, y = regression_data
     est = KerasRegressor(epochs=1)

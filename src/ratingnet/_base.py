@@ -202,6 +202,9 @@ class BaseKerasEstimator(BaseEstimator):
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
+            Weighs each row's loss, in training and in ``val_loss`` for rows
+            that ``validation_split`` holds out. Metrics count every row
+            alike, as Keras's ``metrics`` do.
         X_val, y_val : array-like, default=None
             Validation data reported as ``val_loss`` in ``history_``;
             replaces ``validation_split``.

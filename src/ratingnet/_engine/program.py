@@ -269,7 +269,8 @@ def _train_step(spec, uneven, data, group, carry, batch):
             "non_trainable": non_trainable,
             "optimizer": optimizer,
         }
-        totals = _accumulate(spec, data, totals, loss, count, y_true, y_pred, weights)
+        # Metrics count every row alike, as Keras's (unweighted) metrics do.
+        totals = _accumulate(spec, data, totals, loss, count, y_true, y_pred, mask)
         return updated, totals
 
     if not uneven:
@@ -318,14 +319,14 @@ def _zero_totals(spec):
     }
 
 
-def _accumulate(spec, data, totals, loss, count, y_true, y_pred, weights):
+def _accumulate(spec, data, totals, loss, count, y_true, y_pred, mask):
     # Metrics see the target on its own scale, the loss the training scale.
     scale = data["target_scale"][data["group"]]
     shift = data["target_shift"][data["group"]]
     y_true = y_true * scale + shift
     y_pred = y_pred * scale + shift
     metrics = [
-        metric.stateless_update_state(variables, y_true, y_pred, sample_weight=weights)
+        metric.stateless_update_state(variables, y_true, y_pred, sample_weight=mask)
         for metric, variables in zip(spec.metrics, totals["metrics"], strict=True)
     ]
     loss_total = totals["loss"] + jnp.stack([loss * count, count])
@@ -361,7 +362,7 @@ def _evaluate(spec, data, replica, model_state):
     loss = jnp.sum(spec.loss(y_true, y_pred) * weights) / jnp.maximum(count, 1.0)
     loss = loss + sum(losses)
     totals = _accumulate(
-        spec, data, _zero_totals(spec), loss, count, y_true, y_pred, weights
+        spec, data, _zero_totals(spec), loss, count, y_true, y_pred, mask
     )
     return _finish_totals(spec, totals)
 
