@@ -134,6 +134,17 @@ def test_a_non_negative_output_needs_a_non_negative_target(ratings, activation):
     assert est.set_params(target_scaling=None).fit(X, y).predict(X).min() >= 0.0
 
 
+@pytest.mark.parametrize("loss", ["msle", "mape", "poisson"])
+def test_a_loss_on_the_targets_own_values_needs_it_unscaled(ratings, loss):
+    X, y = ratings
+
+    with pytest.raises(ValueError, match="Set target_scaling=None for this loss"):
+        KerasRegressor(loss=loss, epochs=1).fit(X, y)
+
+    unscaled = KerasRegressor(loss=loss, epochs=1, target_scaling=None).fit(X, y)
+    assert len(unscaled.history_["loss"]) == 1
+
+
 def test_target_range_clips_and_rounding_snaps(ratings):
     X, y = ratings
     far = X * 10

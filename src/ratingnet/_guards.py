@@ -103,6 +103,31 @@ def check_regression_model(model, loss_name, n_targets):
         )
 
 
+# Losses that read the target's own values (logarithms, ratios, rates): on a
+# standardized target, half of which is negative, they measure something else.
+_SCALE_BOUND_LOSSES = {
+    "msle": "mean_squared_logarithmic_error",
+    "mean_squared_logarithmic_error": "mean_squared_logarithmic_error",
+    "mape": "mean_absolute_percentage_error",
+    "mean_absolute_percentage_error": "mean_absolute_percentage_error",
+    "poisson": "poisson",
+}
+
+
+def check_scale_bound_loss(loss_name, target_scaling):
+    """Refuse a loss on the target's own values when the target is rescaled."""
+    name = _SCALE_BOUND_LOSSES.get(loss_name.lower())
+    if name is None or target_scaling is None:
+        return
+    spelled = loss_name if name == loss_name.lower() else f"{loss_name} ({name})"
+    raise ValueError(
+        f"loss {spelled!r} reads the target's own values, but with "
+        f"target_scaling={target_scaling!r} the model trains on a rescaled "
+        "target, on which it measures something else. Set target_scaling=None "
+        "for this loss, or use loss='mse'."
+    )
+
+
 # The outputs an activation can reach, for the activations that bound them.
 _OUTPUT_RANGES = {
     "sigmoid": (0.0, 1.0),

@@ -9,6 +9,7 @@ from ._guards import (
     check_output_range,
     check_regression_metrics,
     check_regression_model,
+    check_scale_bound_loss,
 )
 from ._model import output_units
 from ._scaling import check_scaling, check_target_range, fit_scaling, snap
@@ -140,6 +141,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
                 f"with Dense({target.shape[1]}) and a linear activation."
             )
         check_regression_model(model, self._loss_name(model), target.shape[1])
+        check_scale_bound_loss(self._loss_name(model), self.target_scaling)
         check_output_range(model, target, self.target_scaling)
 
     def _training_spec(self, params):
