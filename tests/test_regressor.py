@@ -413,11 +413,11 @@ def test_a_layer_class_defined_again_gets_its_own_program(regression_data):
 
 
 class _TwoLayers(keras.Model):
-    """A subclassed model, whose call takes no training argument."""
+    """The recipe's network as a subclassed model, whose call takes no training."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.hidden = keras.layers.Dense(8, activation="relu")
+        self.hidden = keras.layers.Dense(10, activation="relu")
         self.out = keras.layers.Dense(1)
 
     def call(self, x):
@@ -427,16 +427,7 @@ class _TwoLayers(keras.Model):
 def test_a_subclassed_model_trains_as_its_sequential_twin(regression_data):
     X, y = regression_data
 
-    def twin(n_features_in_):
-        return keras.Sequential(
-            [
-                keras.Input((n_features_in_,)),
-                keras.layers.Dense(8, activation="relu"),
-                keras.layers.Dense(1),
-            ]
-        )
-
     subclassed = KerasRegressor(_TwoLayers, epochs=5, random_state=0).fit(X, y)
-    sequential = KerasRegressor(twin, epochs=5, random_state=0).fit(X, y)
+    sequential = KerasRegressor(recipe, epochs=5, random_state=0).fit(X, y)
 
     np.testing.assert_allclose(subclassed.predict(X), sequential.predict(X), rtol=1e-5)
