@@ -6,9 +6,13 @@ import random
 
 import keras
 import numpy as np
-from keras.src.models.functional import Functional
 
 from ._initializers import GlorotUniform, NumpyInitializer, Zeros
+
+try:
+    from keras.src.models.functional import Functional
+except ImportError:  # A Keras that keeps it elsewhere: every model a graph.
+    Functional = keras.Model
 
 # What a build function may ask for by keyword, beside its routed settings.
 META_NAMES = ("n_features_in_", "n_outputs_", "n_classes_", "classes_", "meta")

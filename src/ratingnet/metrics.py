@@ -30,6 +30,11 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import make_scorer, r2_score
 from sklearn.utils._param_validation import StrOptions
 
+try:
+    from sklearn.metrics._scorer import _Scorer
+except ImportError:  # A scikit-learn without it: level scorers take numbers only.
+    _Scorer = None
+
 __all__ = [
     "SCORER_NAMES",
     "exact_accuracy",
@@ -469,11 +474,6 @@ def _scorer(metric, greater_is_better):
             pass  # A scorer class of another shape: number labels only.
     return make_scorer(metric, greater_is_better=greater_is_better)
 
-
-try:
-    from sklearn.metrics._scorer import _Scorer
-except ImportError:
-    _Scorer = None
 
 if _Scorer is not None:
 

@@ -134,7 +134,10 @@ def _own_classes(model):
     A config names a class, and a notebook that defines a layer class again
     under the same name gets a new class: its programs must not be shared.
     """
-    layers = [model, *model._flatten_layers(include_self=False)]
+    try:
+        layers = [model, *model._flatten_layers(include_self=False)]
+    except AttributeError:  # A Keras without it: the top-level layers.
+        layers = [model, *model.layers]
     own = {type(layer) for layer in layers if not _is_keras(type(layer))}
     return "".join(sorted(f"|{c.__qualname__}:{id(c)}" for c in own))
 
