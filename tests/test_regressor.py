@@ -277,6 +277,18 @@ def test_warm_start_continues_training(regression_data):
     assert not np.allclose(first_weights[0], est.model_.get_weights()[0])
 
 
+def test_warm_start_histories_keep_one_value_per_epoch(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(epochs=2, validation_split=0.2, warm_start=True)
+
+    est.set_params(random_state=0).fit(X, y)
+    est.set_params(validation_split=0.0).fit(X, y)
+
+    assert len(est.history_["val_loss"]) == len(est.history_["loss"]) == 4
+    assert np.isnan(est.history_["val_loss"][2:]).all()
+    assert np.isfinite(est.history_["val_loss"][:2]).all()
+
+
 def test_warm_start_equals_one_longer_fit_without_shuffle(regression_data):
     X, y = regression_data
 

@@ -356,10 +356,12 @@ class BaseKerasEstimator(BaseEstimator):
         """
         self._state = result.state
         self._spec.assign(_first_replica(result.state["model"]))
-        for name, values in result.history.items():
-            if name.startswith("val_") and np.all(np.isnan(values)):
-                continue
-            self.history_.setdefault(name, []).extend(_member_mean(values))
+        new = {
+            name: _member_mean(values)
+            for name, values in result.history.items()
+            if not (name.startswith("val_") and np.all(np.isnan(values)))
+        }
+        _extend_aligned(self.history_, new)
         self._members = _members(result.state["model"])
         self._predict_program = _engine.predict_program(
             self._spec.key, self.model_, ensemble=self._members is not None
@@ -492,6 +494,19 @@ def _input_specs(model, n_columns):
     return [
         (tuple(int(d) for d in tensor.shape[1:]), tensor.dtype) for tensor in inputs
     ] or [((width,), "float32")]
+
+
+def _extend_aligned(history, new):
+    """Extend ``history`` by this fit's epochs, NaN where a name has none.
+
+    A warm start with validation data after a fit without it (or the other
+    way round) keeps every list one value per epoch.
+    """
+    done = len(history.get("loss", []))
+    epochs = len(new["loss"])
+    for name in dict.fromkeys([*history, *new]):
+        values = history.setdefault(name, [float("nan")] * done)
+        values.extend(new.get(name, [float("nan")] * epochs))
 
 
 def _member_mean(values):
