@@ -2,6 +2,7 @@ import pickle
 import warnings
 
 from ratingnet import KerasRegressor
+from ratingnet.exceptions import RatingnetWarning
 
 import keras
 import numpy as np
@@ -443,3 +444,13 @@ def test_a_subclassed_model_trains_as_its_sequential_twin(regression_data):
     sequential = KerasRegressor(recipe, epochs=5, random_state=0).fit(X, y)
 
     np.testing.assert_allclose(subclassed.predict(X), sequential.predict(X), rtol=1e-5)
+
+
+def test_a_loss_of_one_number_per_batch_is_warned_about(regression_data):
+    X, y = regression_data
+
+    def batch_mse(y_true, y_pred):
+        return keras.ops.mean(keras.ops.square(y_true - y_pred))
+
+    with pytest.warns(RatingnetWarning, match="'batch_mse' returns one number per"):
+        KerasRegressor(_small, loss=batch_mse, epochs=1).fit(X, y)

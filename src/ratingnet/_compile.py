@@ -11,6 +11,9 @@ import jax.numpy as jnp
 import keras
 from keras.src.losses.losses import LossFunctionWrapper
 
+from ._warnings import warn
+from .exceptions import RatingnetWarning
+
 
 def compiled_setting(model, name):
     """What ``model.compile`` was given for ``name``, or None."""
@@ -41,6 +44,15 @@ def make_loss(loss, settings):
     )
 
 
+BATCH_LOSS = (
+    "The loss {name!r} returns one number per batch, not one per row, so "
+    "sample weights cannot weigh its rows, and the repeated rows that pad a "
+    "partial batch count in it. Reduce over the last axis only (such as "
+    "keras.ops.mean(..., axis=-1)) to give one value per row, as Keras's "
+    "own losses do."
+)
+
+
 def _per_row(loss):
     """The loss as a function returning one value per row.
 
@@ -50,6 +62,8 @@ def _per_row(loss):
 
     def per_row(y_true, y_pred):
         values = loss.call(y_true, y_pred)
+        if jnp.ndim(values) == 0:
+            warn(BATCH_LOSS.format(name=per_row.name), RatingnetWarning)
         return jnp.mean(values, axis=tuple(range(1, jnp.ndim(values))))
 
     function = getattr(loss, "fn", None)

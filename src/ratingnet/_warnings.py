@@ -11,21 +11,24 @@ import sys
 import warnings
 from pathlib import Path
 
+import jax
 import joblib
+import keras
 import sklearn
 
 # Frames in these folders are not the user's: a fit that scikit-learn's
-# cross_validate or GridSearchCV makes warns at the line that called them.
+# cross_validate or GridSearchCV makes, or a loss that JAX traces, warns at
+# the line that called them.
 _LIBRARIES = tuple(
-    str(Path(path).parent) for path in (__file__, sklearn.__file__, joblib.__file__)
-)
+    str(Path(module.__file__).parent) for module in (jax, joblib, keras, sklearn)
+) + (str(Path(__file__).parent),)
 
 # (message, category, file, line) of the warnings shown under "default".
 _SHOWN = set()
 
 
 def warn(message, category):
-    """``warnings.warn`` at the first caller outside ratingnet and scikit-learn."""
+    """``warnings.warn`` at the first caller outside ratingnet and the libraries."""
     level, frame = _first_outside()
     if frame is not None and _action(message, category, frame) == "default":
         where = (message, category, frame.f_code.co_filename, frame.f_lineno)
