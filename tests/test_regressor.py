@@ -454,3 +454,15 @@ def test_a_loss_of_one_number_per_batch_is_warned_about(regression_data):
 
     with pytest.warns(RatingnetWarning, match="'batch_mse' returns one number per"):
         KerasRegressor(_small, loss=batch_mse, epochs=1).fit(X, y)
+
+
+def test_weighted_metrics_of_a_compiled_model_are_warned_about(regression_data):
+    X, y = regression_data
+
+    def compiled(n_features_in_):
+        model = _small(n_features_in_)
+        model.compile(loss="mse", optimizer="adam", weighted_metrics=["mae"])
+        return model
+
+    with pytest.warns(RatingnetWarning, match="compiled with weighted_metrics"):
+        KerasRegressor(compiled, epochs=1).fit(X, y)

@@ -25,7 +25,8 @@ from ._params import (
 from ._persist import model_from_state, model_to_state
 from ._progress import reporter
 from ._validation import check_features, check_training_data
-from .exceptions import NotFittedError
+from ._warnings import warn
+from .exceptions import NotFittedError, RatingnetWarning
 
 _PREDICT_BATCH = 4096
 
@@ -259,6 +260,14 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _training_spec(self, params):
         loss = self._loss(params)
+        if compiled_setting(self.model_, "weighted_metrics"):
+            warn(
+                "The model was compiled with weighted_metrics, which ratingnet "
+                "does not track. Pass them as metrics= (every row counts "
+                "alike, as in Keras's metrics), or score the predictions with "
+                "sample weights through scikit-learn.",
+                RatingnetWarning,
+            )
         return _engine.TrainingSpec(
             self.model_,
             loss,
