@@ -5,7 +5,8 @@ each new weight shape: about 0.3 s apiece on a CPU, several seconds for a
 tabular network with a dozen shapes, all before training starts. These
 initializers draw Keras's distributions with NumPy instead, from NumPy's
 global generator, which ``build_model`` seeds from the fit's random_state
-(and restores afterwards).
+(and restores afterwards). Keras's own uniform initializers in a user's
+model keep their numbers, computed with NumPy too (``ratingnet._threefry``).
 """
 
 import math

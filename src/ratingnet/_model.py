@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from ._initializers import GlorotUniform, NumpyInitializer, Zeros
+from ._threefry import uniform_draws_in_numpy
 
 try:
     from keras.src.models.functional import Functional
@@ -32,8 +33,12 @@ def build_model(model, meta, settings, seed):
     settings : dict
         Routed ``model__*`` settings and other keywords the function takes.
     seed : int
+
+    Keras's uniform initializers draw their numbers with NumPy here
+    (``ratingnet._threefry``): the same numbers, without compiling JAX's
+    generator for each weight shape.
     """
-    with seeded(seed):
+    with seeded(seed), uniform_draws_in_numpy():
         return instantiate(model, meta, settings)
 
 
