@@ -246,6 +246,31 @@ def test_metrics_count_every_row_as_kerass_metrics_do(regression_data):
     assert est.history_["mae"][0] != pytest.approx(np.average(errors, weights=weights))
 
 
+def test_weighted_metrics_weigh_rows_as_kerass_do(regression_data):
+    X, y = regression_data
+    weights = np.where(np.arange(len(y)) < 10, 0.0, 1.0)
+    weights[-1] = 50.0
+
+    def compiled(n_features_in_):
+        model = _small(n_features_in_)
+        model.compile(loss="mse", metrics=["mae"], weighted_metrics=["mae", "mse"])
+        return model
+
+    est = KerasRegressor(compiled, epochs=1, optimizer__learning_rate=0.0)
+    est.set_params(random_state=0, target_scaling=None, validation_split=0.2)
+    est.fit(X, y, weights)
+    train = slice(None, int(len(y) * 0.8))
+    errors = est.predict(X[train]) - y[train]
+
+    history = est.history_
+    assert set(history) >= {"mae", "weighted_mae", "mse", "val_weighted_mae"}
+    assert history["mae"][0] == pytest.approx(np.mean(np.abs(errors)), rel=1e-4)
+    expected = np.average(np.abs(errors), weights=weights[train])
+    assert history["weighted_mae"][0] == pytest.approx(expected, rel=1e-4)
+    expected = np.average(errors**2, weights=weights[train])
+    assert history["mse"][0] == pytest.approx(expected, rel=1e-4)
+
+
 def test_validation_data_needs_both_halves_of_one_length(regression_data):
     X, y = regression_data
     est = KerasRegressor(epochs=1)
@@ -454,15 +479,3 @@ def test_a_loss_of_one_number_per_batch_is_warned_about(regression_data):
 
     with pytest.warns(RatingnetWarning, match="'batch_mse' returns one number per"):
         KerasRegressor(_small, loss=batch_mse, epochs=1).fit(X, y)
-
-
-def test_weighted_metrics_of_a_compiled_model_are_warned_about(regression_data):
-    X, y = regression_data
-
-    def compiled(n_features_in_):
-        model = _small(n_features_in_)
-        model.compile(loss="mse", optimizer="adam", weighted_metrics=["mae"])
-        return model
-
-    with pytest.warns(RatingnetWarning, match="compiled with weighted_metrics"):
-        KerasRegressor(compiled, epochs=1).fit(X, y)

@@ -25,8 +25,7 @@ from ._params import (
 from ._persist import model_from_state, model_to_state
 from ._progress import reporter
 from ._validation import check_features, check_training_data
-from ._warnings import warn
-from .exceptions import NotFittedError, RatingnetWarning
+from .exceptions import NotFittedError
 
 _PREDICT_BATCH = 4096
 
@@ -79,7 +78,9 @@ class BaseKerasEstimator(BaseEstimator):
         it, e.g. ``optimizer__learning_rate=0.01``.
     metrics : list or None, default=None
         Keras metrics recorded in ``history_`` per epoch; None keeps the
-        compiled ones.
+        compiled ones. Like Keras's ``metrics``, they count every row
+        alike; a model compiled with ``weighted_metrics`` also records
+        those, weighted by ``sample_weight``.
     epochs : int, default=100
         Passes over the training data.
     batch_size : int, default=32
@@ -260,14 +261,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _training_spec(self, params):
         loss = self._loss(params)
-        if compiled_setting(self.model_, "weighted_metrics"):
-            warn(
-                "The model was compiled with weighted_metrics, which ratingnet "
-                "does not track. Pass them as metrics= (every row counts "
-                "alike, as in Keras's metrics), or score the predictions with "
-                "sample weights through scikit-learn.",
-                RatingnetWarning,
-            )
+        aliases = self._metric_aliases(loss)
         return _engine.TrainingSpec(
             self.model_,
             loss,
@@ -279,8 +273,10 @@ class BaseKerasEstimator(BaseEstimator):
             ),
             make_metrics(
                 params["metrics"] or compiled_setting(self.model_, "metrics"),
-                self._metric_aliases(loss),
+                aliases,
             ),
+            # Weighted by sample_weight, as Keras's compile(weighted_metrics=).
+            make_metrics(compiled_setting(self.model_, "weighted_metrics"), aliases),
         )
 
     def _model_settings(self, params):

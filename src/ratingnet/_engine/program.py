@@ -156,7 +156,7 @@ def _expand(tree):
 
 def _empty_logs(spec, state):
     """The logs of an epoch beyond ``epochs``: loss and metrics twice, active."""
-    n_logs = 2 * (1 + len(spec.metrics)) + 1
+    n_logs = 2 * (1 + len(spec.tracked_metrics)) + 1
     return jnp.full(state["stopped"].shape + (n_logs,), jnp.nan, dtype=jnp.float32)
 
 
@@ -269,8 +269,9 @@ def _train_step(spec, uneven, data, group, carry, batch):
             "non_trainable": non_trainable,
             "optimizer": optimizer,
         }
-        # Metrics count every row alike, as Keras's (unweighted) metrics do.
-        totals = _accumulate(spec, data, totals, loss, count, y_true, y_pred, mask)
+        totals = _accumulate(
+            spec, data, totals, (loss, count), (y_true, y_pred), (mask, weights)
+        )
         return updated, totals
 
     if not uneven:
@@ -314,20 +315,32 @@ def _zero_totals(spec):
         "loss": jnp.zeros(2, dtype=jnp.float32),
         "metrics": [
             [jnp.zeros_like(v.value) for v in metric.variables]
-            for metric in spec.metrics
+            for metric, _ in spec.tracked_metrics
         ],
     }
 
 
-def _accumulate(spec, data, totals, loss, count, y_true, y_pred, mask):
+def _accumulate(spec, data, totals, loss_count, targets, masks):
+    """Add a batch's loss and rows to the epoch's totals.
+
+    ``masks`` is (mask, weights): metrics count every row alike, as Keras's
+    metrics do; weighted metrics weigh rows by their sample weights.
+    """
+    loss, count = loss_count
+    mask, weights = masks
+
     # Metrics see the target on its own scale, the loss the training scale.
     scale = data["target_scale"][data["group"]]
     shift = data["target_shift"][data["group"]]
-    y_true = y_true * scale + shift
-    y_pred = y_pred * scale + shift
+    y_true, y_pred = (y * scale + shift for y in targets)
+
     metrics = [
-        metric.stateless_update_state(variables, y_true, y_pred, sample_weight=mask)
-        for metric, variables in zip(spec.metrics, totals["metrics"], strict=True)
+        metric.stateless_update_state(
+            variables, y_true, y_pred, sample_weight=weights if weighted else mask
+        )
+        for (metric, weighted), variables in zip(
+            spec.tracked_metrics, totals["metrics"], strict=True
+        )
     ]
     loss_total = totals["loss"] + jnp.stack([loss * count, count])
     return {"loss": loss_total, "metrics": metrics}
@@ -336,13 +349,14 @@ def _accumulate(spec, data, totals, loss, count, y_true, y_pred, mask):
 def _finish_totals(spec, totals):
     loss_sum, count = totals["loss"][0], totals["loss"][1]
     values = [loss_sum / jnp.maximum(count, 1.0)]
-    for metric, variables in zip(spec.metrics, totals["metrics"], strict=True):
+    tracked = [metric for metric, _ in spec.tracked_metrics]
+    for metric, variables in zip(tracked, totals["metrics"], strict=True):
         values.append(jnp.asarray(metric.stateless_result(variables), jnp.float32))
     return jnp.stack([jnp.reshape(v, ()) for v in values]).astype(jnp.float32)
 
 
 def _evaluate(spec, data, replica, model_state):
-    n_values = 1 + len(spec.metrics)
+    n_values = 1 + len(spec.tracked_metrics)
     if replica["val"].shape[0] == 0:
         return jnp.full((n_values,), jnp.nan, dtype=jnp.float32)
 
@@ -362,7 +376,7 @@ def _evaluate(spec, data, replica, model_state):
     loss = jnp.sum(spec.loss(y_true, y_pred) * weights) / jnp.maximum(count, 1.0)
     loss = loss + sum(losses)
     totals = _accumulate(
-        spec, data, _zero_totals(spec), loss, count, y_true, y_pred, mask
+        spec, data, _zero_totals(spec), (loss, count), (y_true, y_pred), (mask, weights)
     )
     return _finish_totals(spec, totals)
 

@@ -33,6 +33,8 @@ class TrainingSpec:
 
     ``loss(y_true, y_pred)`` returns one value per row; the engine weights
     and averages it the way Keras's ``sum_over_batch_size`` reduction does.
+    As in Keras, ``metrics`` count every row alike and ``weighted_metrics``
+    weigh rows by their sample weights.
     ``key`` identifies the structure, so that two specs with equal keys can
     share one compiled program; ``layout`` says how the program holds the
     weights and which built optimizer trains them (see ``flat``). A spec of
@@ -45,6 +47,7 @@ class TrainingSpec:
     loss: Any
     optimizer: keras.optimizers.Optimizer
     metrics: tuple = ()
+    weighted_metrics: tuple = ()
     key: str = field(default="")
     layout: Layout | None = field(default=None, repr=False)
     initial_weights: list | None = field(default=None, repr=False)
@@ -54,12 +57,31 @@ class TrainingSpec:
             self.layout = layout(self.model, self.optimizer)
         if not self.key:
             self.key = structure_key(
-                self.model, self.loss, self.optimizer, self.metrics
+                self.model,
+                self.loss,
+                self.optimizer,
+                self.metrics,
+                self.weighted_metrics,
             )
 
     @property
+    def tracked_metrics(self):
+        """``(metric, weighted)`` pairs: the metrics, then the weighted ones."""
+        return [(m, False) for m in self.metrics] + [
+            (m, True) for m in self.weighted_metrics
+        ]
+
+    @property
     def metric_names(self):
-        return [metric.name for metric in self.metrics]
+        """The metrics' history names, as Keras names them.
+
+        A weighted metric named like an earlier metric gets ``weighted_``
+        before its name.
+        """
+        names = [metric.name for metric in self.metrics]
+        for metric in self.weighted_metrics:
+            names.append(_unique(names, metric.name))
+        return names
 
     def starting_from(self, initial_weights, model=None):
         """A spec of this structure whose model starts from ``initial_weights``.
@@ -72,6 +94,7 @@ class TrainingSpec:
             self.loss,
             self.optimizer,
             self.metrics,
+            self.weighted_metrics,
             key=self.key,
             layout=self.layout,
             initial_weights=initial_weights,
@@ -100,7 +123,15 @@ class TrainingSpec:
                 variable.assign(value)
 
 
-def structure_key(model, loss, optimizer, metrics):
+def _unique(names, name):
+    if name not in names:
+        return name
+    name = f"weighted_{name}"
+    count = sum(n == name or n.startswith(f"{name}_") for n in names)
+    return f"{name}_{count}" if count else name
+
+
+def structure_key(model, loss, optimizer, metrics, weighted_metrics=()):
     """A string equal for specs that compile to the same program.
 
     Objects without a serializable config get their identity, so they never
@@ -111,6 +142,7 @@ def structure_key(model, loss, optimizer, metrics):
         _describe(loss),
         _describe(optimizer, drop=("name",)),
         [_describe(metric) for metric in metrics],
+        [_describe(metric) for metric in weighted_metrics],
     ]
     return json.dumps(parts, sort_keys=True, default=repr)
 
