@@ -360,9 +360,9 @@ def widened_note(runs, widened):
     return (
         f"{tables}: the one-hot columns differ by fold, and ratingnet's "
         "cross_validate trained the folds together at the widest ('widened')"
-        f"{found}. Each width has its own Keras initializer and prediction "
-        "programs, which recipe-sklearn-cv compiled first, so the "
-        "cross_validate speed goal leaves such tables out."
+        f"{found}. Each width has its own prediction program, which "
+        "recipe-sklearn-cv compiled first, so the cross_validate speed goal "
+        "leaves such tables out."
     )
 
 
