@@ -96,3 +96,24 @@ def test_traced_and_other_dtype_draws_go_to_jax():
 
     np.testing.assert_array_equal(inside, traced(key))
     assert wide.dtype == jnp.float16
+
+
+def test_a_seed_generator_advances_once_per_draw():
+    inside, outside = keras.random.SeedGenerator(3), keras.random.SeedGenerator(3)
+    # NumPy draws the first; JAX the second, whose sum float64 cannot
+    # round as one fused step, and the float16 one.
+    draws = [(0.0, 1.0, "float32"), (1e-20, 1.0, "float32"), (0.0, 1.0, "float16")]
+
+    def draw(seed):
+        return [
+            keras.random.uniform((300,), low, high, dtype=dtype, seed=seed)
+            for low, high, dtype in draws
+        ]
+
+    with uniform_draws_in_numpy():
+        routed = draw(inside)
+    kept = draw(outside)
+
+    for ours, theirs in zip(routed, kept, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(inside.state.value, outside.state.value)

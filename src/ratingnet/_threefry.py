@@ -20,6 +20,7 @@ generator.
 
 import contextlib
 import threading
+from functools import partial
 
 import jax
 import numpy as np
@@ -53,7 +54,7 @@ def uniform_draws_in_numpy():
     with _LOCK:
         if _Routing.depth == 0:
             _Routing.original = original = module.uniform
-            module.uniform = lambda *args, **kwargs: _uniform(original, args, kwargs)
+            module.uniform = partial(_uniform, original)
         _Routing.depth += 1
     try:
         yield
@@ -80,21 +81,24 @@ def _threefry_in_use():
     )
 
 
-def _uniform(original, args, kwargs):
-    draw = _numpy_uniform(*args, **kwargs)
+def _uniform(original, shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Keras's ``uniform``: NumPy's numbers where it can, else Keras's own."""
+    from keras.src.backend.jax.random import jax_draw_seed
+
+    # One key for either path: a SeedGenerator advances once, as in Keras.
+    key = jax_draw_seed(seed)
+    draw = _numpy_uniform(shape, minval, maxval, dtype, key)
     if draw is None:
-        return original(*args, **kwargs)
+        return original(shape, minval=minval, maxval=maxval, dtype=dtype, seed=key)
     return jax.device_put(draw)
 
 
-def _numpy_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Keras's ``uniform`` as NumPy computes it, or None where JAX must."""
+def _numpy_uniform(shape, minval, maxval, dtype, key):
+    """The draw of ``jax.random.uniform`` for ``key``, or None where JAX must."""
     from keras.src.backend.config import floatx
-    from keras.src.backend.jax.random import jax_draw_seed
 
     if np.dtype(dtype or floatx()) != np.float32:
         return None
-    key = jax_draw_seed(seed)
     if isinstance(key, jax.core.Tracer) or not np.isscalar(minval + maxval):
         return None
     key = np.asarray(key)
