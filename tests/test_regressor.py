@@ -271,6 +271,24 @@ def test_weighted_metrics_weigh_rows_as_kerass_do(regression_data):
     assert history["mse"][0] == pytest.approx(expected, rel=1e-4)
 
 
+def test_metric_names_are_kerass(regression_data):
+    X, y = regression_data
+    extra = keras.metrics.MeanAbsoluteError(name="weighted_mae_extra")
+
+    def compiled(n_features_in_):
+        model = _small(n_features_in_)
+        metrics = ["mae", "mae", extra]
+        model.compile(
+            loss="mse", metrics=metrics, weighted_metrics=["mae", "mae", "mse"]
+        )
+        return model
+
+    expected = compiled(X.shape[1]).fit(X, y, epochs=1, verbose=0).history
+    est = KerasRegressor(compiled, epochs=1, random_state=0).fit(X, y)
+
+    assert sorted(est.history_) == sorted(expected)
+
+
 def test_validation_data_needs_both_halves_of_one_length(regression_data):
     X, y = regression_data
     est = KerasRegressor(epochs=1)

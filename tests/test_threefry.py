@@ -1,4 +1,10 @@
+import os
+import subprocess
+import sys
+import threading
+
 import ratingnet  # noqa: F401
+from ratingnet import _threefry as threefry
 from ratingnet._model import build_model
 from ratingnet._threefry import _numpy_uniform, uniform_draws_in_numpy, unit_floats
 
@@ -117,3 +123,67 @@ def test_a_seed_generator_advances_once_per_draw():
     for ours, theirs in zip(routed, kept, strict=True):
         np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_array_equal(inside.state.value, outside.state.value)
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        # Near subnormal numbers, which XLA flushes to zero.
+        lambda seed: keras.random.uniform((30,), 0.0, 1e-40, seed=seed),
+        lambda seed: keras.random.uniform((30,), 1e-39, 2e-39, seed=seed),
+        # Shapes and keys that Keras takes in other forms.
+        lambda seed: keras.random.uniform(5, seed=seed),
+        lambda seed: keras.random.uniform((0, 3), seed=seed),
+        lambda seed: keras.random.uniform((3,), seed=jax.random.key(seed)),
+    ],
+)
+def test_draws_keras_takes_give_kerass_numbers(draw):
+    with uniform_draws_in_numpy():
+        routed = draw(7)
+
+    np.testing.assert_array_equal(routed, draw(7))
+
+
+def test_only_the_building_thread_is_routed(monkeypatch):
+    def refused(*args):
+        raise AssertionError("another thread's draw was routed")
+
+    monkeypatch.setattr(threefry, "_numpy_uniform", refused)
+    results = []
+
+    def elsewhere():
+        results.append(keras.random.uniform((4,), seed=1))
+
+    with uniform_draws_in_numpy():
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+
+    assert len(results) == 1
+
+
+def test_without_fused_multiply_add_the_draws_match_kerass(tmp_path):
+    # XLA's kernels round the product and the sum apart on a CPU without FMA
+    # instructions, which capping XLA's instruction set stands in for.
+    script = tmp_path / "draws.py"
+    script.write_text(
+        "import ratingnet, keras, numpy as np\n"
+        "from ratingnet._model import build_model\n"
+        "from ratingnet import _threefry\n"
+        "def net(n_features_in_):\n"
+        "    return keras.Sequential([keras.Input((n_features_in_,)),\n"
+        "                             keras.layers.Dense(40), keras.layers.Dense(1)])\n"
+        "keras.utils.set_random_seed(0)\n"
+        "expected = net(30).get_weights()\n"
+        "built = build_model(net, {'n_features_in_': 30}, {}, 0).get_weights()\n"
+        "assert not _threefry._fuses_multiply_add()\n"
+        "for a, b in zip(built, expected, strict=True):\n"
+        "    np.testing.assert_array_equal(a, b)\n"
+    )
+    environment = {**os.environ, "XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2"}
+
+    run = subprocess.run(
+        [sys.executable, str(script)], env=environment, capture_output=True, text=True
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]

@@ -126,8 +126,8 @@ def with_head(body, n_levels, n_features):
     A body that already ends in K-1 linear units is the whole model, and is
     returned as it is. Otherwise its output is read as features (or a single
     score) and the head turns it into K-1 logits; the body's compiled
-    optimizer carries over, its compiled loss and metrics (which were meant
-    for the body's output) do not.
+    optimizer carries over, its compiled loss, metrics and weighted metrics
+    (which were meant for the body's output) do not.
     """
     inputs = _inputs_like(body, n_features)
     outputs = body(inputs[0] if len(inputs) == 1 else inputs)

@@ -7,20 +7,22 @@ each weight shape: 0.1-1.0 s apiece on a CPU, measured here. The recipe's
 Dense(10) on 11 columns paid 0.57 s for its two shapes, a third of its
 first fit; on 54 columns, 1 s. Threefry-2x32 (Salmon et al., 2011) is a
 counter-based hash that NumPy computes in microseconds, so while ratingnet
-builds a model, Keras's uniform draws are computed here from the same key,
-the same counters and the same float conversion, giving the numbers JAX
-gives.
+builds a model, Keras's uniform draws on that thread are computed here
+from the same key, the same counters and the same float arithmetic, giving
+the numbers JAX gives.
 
-JAX's kernel computes ``u * (maxval - minval) + minval`` with one rounding
-(a fused multiply-add) on CPUs that have one; so does this module, and a
-draw whose sum it cannot round exactly so goes to JAX. So do draws traced
-inside a JAX program, other dtypes, and a JAX configured with another
-generator.
+XLA computes ``u * (maxval - minval) + minval`` in one rounding (a fused
+multiply-add) where the CPU has one, and flushes subnormal numbers to zero;
+a tiny compiled program tells once per process which rounding applies.
+Draws this module cannot match go to JAX: those traced inside a program,
+other dtypes, typed keys, ranges near subnormal numbers or whose fused sum
+float64 cannot round exactly, and draws of more than 2**22 numbers (whose
+compilation is small beside the model's training).
 """
 
 import contextlib
 import threading
-from functools import partial
+from functools import cache, partial
 
 import jax
 import numpy as np
@@ -29,39 +31,40 @@ import numpy as np
 # constant of its key schedule.
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = np.uint32(0x1BD11BDA)
+_MAX_SIZE = 2**22
+_TINY = np.finfo(np.float32).tiny
 _LOCK = threading.Lock()
 
 
 class _Routing:
-    """Keras's own ``uniform`` while routed, and how many builds route it."""
+    """Keras's own ``uniform`` while routed, and the threads that route it."""
 
-    depth = 0
     original = None
+    depths = {}
 
 
 @contextlib.contextmanager
 def uniform_draws_in_numpy():
-    """Route Keras's eager ``uniform`` draws through NumPy while inside.
-
-    Builds on other threads may share the routing: it gives the numbers
-    Keras's own draws give, so it is put back when the last one leaves.
-    """
+    """Compute Keras's eager ``uniform`` draws on this thread with NumPy."""
     module = _keras_random()
     if module is None or not _threefry_in_use():
         yield
         return
 
+    thread = threading.get_ident()
     with _LOCK:
-        if _Routing.depth == 0:
-            _Routing.original = original = module.uniform
-            module.uniform = partial(_uniform, original)
-        _Routing.depth += 1
+        if not _Routing.depths:
+            _Routing.original = module.uniform
+            module.uniform = partial(_uniform, _Routing.original)
+        _Routing.depths[thread] = _Routing.depths.get(thread, 0) + 1
     try:
         yield
     finally:
         with _LOCK:
-            _Routing.depth -= 1
-            if _Routing.depth == 0:
+            _Routing.depths[thread] -= 1
+            if not _Routing.depths[thread]:
+                del _Routing.depths[thread]
+            if not _Routing.depths:
                 module.uniform = _Routing.original
 
 
@@ -82,7 +85,10 @@ def _threefry_in_use():
 
 
 def _uniform(original, shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Keras's ``uniform``: NumPy's numbers where it can, else Keras's own."""
+    """Keras's ``uniform``: NumPy's numbers where they match, else Keras's own."""
+    if threading.get_ident() not in _Routing.depths:
+        return original(shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)
+
     from keras.src.backend.jax.random import jax_draw_seed
 
     # One key for either path: a SeedGenerator advances once, as in Keras.
@@ -97,18 +103,45 @@ def _numpy_uniform(shape, minval, maxval, dtype, key):
     """The draw of ``jax.random.uniform`` for ``key``, or None where JAX must."""
     from keras.src.backend.config import floatx
 
-    if np.dtype(dtype or floatx()) != np.float32:
+    shape = _concrete_shape(shape)
+    plain = not isinstance(key, jax.core.Tracer) and _is_raw_key(key)
+    if shape is None or not plain or np.dtype(dtype or floatx()) != np.float32:
         return None
-    if isinstance(key, jax.core.Tracer) or not np.isscalar(minval + maxval):
-        return None
-    key = np.asarray(key)
-    if key.shape != (2,) or key.dtype != np.uint32:
+    if not (np.isscalar(minval) and np.isscalar(maxval)):
         return None
 
-    units = unit_floats(key, tuple(int(n) for n in shape))
     low, high = np.float32(minval), np.float32(maxval)
-    scaled = _fused_multiply_add(units, high - low, low)
-    return None if scaled is None else np.maximum(low, scaled)
+    units = unit_floats(np.asarray(key), shape)
+    if _fuses_multiply_add():
+        product, scaled = None, _fused_multiply_add(units, high - low, low)
+    else:
+        product = units * (high - low)
+        scaled = product + low
+    if scaled is None or _has_subnormal(low, high, high - low, product, scaled):
+        return None
+    return np.maximum(low, scaled)
+
+
+def _concrete_shape(shape):
+    """``shape`` as a tuple of sizes, or None if it is not a small concrete one."""
+    try:
+        shape = (int(shape),) if np.isscalar(shape) else tuple(int(n) for n in shape)
+    except (TypeError, ValueError):
+        return None
+    if any(n < 0 for n in shape) or np.prod(shape, dtype=np.float64) > _MAX_SIZE:
+        return None
+    return shape
+
+
+def _is_raw_key(key):
+    return (
+        getattr(key, "shape", None) == (2,) and getattr(key, "dtype", None) == np.uint32
+    )
+
+
+def _has_subnormal(*arrays):
+    """Whether any of the arrays (None: none) holds a number XLA flushes to zero."""
+    return any(np.any((a != 0) & (np.abs(a) < _TINY)) for a in arrays if a is not None)
 
 
 def unit_floats(key, shape):
@@ -142,6 +175,18 @@ def threefry_2x32(key, x0, x1):
 
 def _rotate_left(x, distance):
     return (x << np.uint32(distance)) | (x >> np.uint32(32 - distance))
+
+
+@cache
+def _fuses_multiply_add():
+    """Whether XLA's CPU kernels round ``a * b + c`` once (a fused multiply-add).
+
+    With a = b = 1 + 2**-12 and c = -(1 + 2**-11), the exact result is
+    2**-24, which a separately rounded product loses.
+    """
+    a = np.full(4, 1 + 2**-12, np.float32)
+    c = np.full(4, -(1 + 2**-11), np.float32)
+    return bool(np.asarray(jax.jit(lambda a, b, c: a * b + c)(a, a, c))[0] != 0)
 
 
 def _fused_multiply_add(a, b, c):

@@ -75,12 +75,16 @@ class TrainingSpec:
     def metric_names(self):
         """The metrics' history names, as Keras names them.
 
-        A weighted metric named like an earlier metric gets ``weighted_``
-        before its name.
+        A name met again gets a count (``mae``, ``mae_1``); a weighted
+        metric named like an earlier one gets ``weighted_`` first.
         """
-        names = [metric.name for metric in self.metrics]
+        counts = {}
+        names = [_count(counts, metric.name) for metric in self.metrics]
         for metric in self.weighted_metrics:
-            names.append(_unique(names, metric.name))
+            name = metric.name
+            if name in counts:
+                name = f"weighted_{name}"
+            names.append(_count(counts, name))
         return names
 
     def starting_from(self, initial_weights, model=None):
@@ -123,12 +127,11 @@ class TrainingSpec:
                 variable.assign(value)
 
 
-def _unique(names, name):
-    if name not in names:
-        return name
-    name = f"weighted_{name}"
-    count = sum(n == name or n.startswith(f"{name}_") for n in names)
-    return f"{name}_{count}" if count else name
+def _count(counts, name):
+    """``name``, or ``name_<n>`` when ``counts`` met it n times before."""
+    seen = counts.get(name, 0)
+    counts[name] = seen + 1
+    return f"{name}_{seen}" if seen else name
 
 
 def structure_key(model, loss, optimizer, metrics, weighted_metrics=()):
