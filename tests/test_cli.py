@@ -7,6 +7,7 @@ Keras and JAX costs seconds each time.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -61,6 +62,9 @@ def files(tmp_path_factory):
         "header.csv": "a,b,rating\n",
         "all_missing.csv": "a,rating\n1,\n2,\n3,\n",
         "text_target.csv": "a,rating\n1,good\n2,bad\n3,good\n",
+        "trailing.csv": "a,b,rating\n"
+        + "".join(f"{i},{-i},{i % 5 + 1}," + "\n" for i in range(20)),
+        "extra_field.csv": "a,rating\n1,2\n3,4,5\n",
         "prose.txt": "This is a letter\nand not a table.\n",
         "build.py": (
             "import keras\n\n"
@@ -76,6 +80,7 @@ def files(tmp_path_factory):
     (folder / "broken.parquet").write_bytes(b"PAR1" + bytes(100))
     paths["binary.csv"] = folder / "binary.csv"
     paths["broken.parquet"] = folder / "broken.parquet"
+    paths["tables"] = folder  # a folder that holds no model
     return paths
 
 
@@ -186,9 +191,16 @@ def _error(capsys, argv):
           "@build.py:buidl"], "has no function 'buidl'. Did you mean 'build'?"),
         (["evaluate", "@ratings.csv", "--target", "rating", "--cv", "1"],
          "--cv must be between 2"),
-        (["evaluate", "@ratings.csv", "--target", "rating", "--report", "@new.csv"],
+        (["evaluate", "@ratings.csv", "--target", "rating", "--report", "@tables"],
          "already exists. Give another --report path, or add --force"),
+        (["evaluate", "@ratings.csv", "--target", "rating", "--report", "@new.csv"],
+         "is a file, not a folder"),
         (["evaluate", "--target", "rating"], "Give either a DATA file or --example"),
+        (["inspect", "@extra_field.csv"], "as many fields as the header"),
+        (["fit", "@ratings.csv", "--target", "rating", "--out", "@new.csv",
+          "--force"], "is a file, not a folder"),
+        (["fit", "@ratings.csv", "--target", "rating", "--out", "@tables",
+          "--force"], "is not a saved ratingnet model, so it is not replaced"),
     ],
 )  # fmt: skip
 def test_bad_input(files, capsys, argv, message):
@@ -286,3 +298,147 @@ def test_help_is_taken_from_the_docstrings(capsys):
     assert parameter(BaseKerasEstimator, "epochs") in text
     assert "Quadratic weighted kappa" in text
     assert "recipe" in text and "classifier" in text
+
+
+def test_a_delimiter_at_the_end_of_rows_shifts_nothing(files, capsys):
+    argv = ["inspect", str(files["trailing.csv"]), "--target", "rating", "--json"]
+    assert main(argv) == 0
+
+    result = json.loads(capsys.readouterr().out)
+    assert [column["column"] for column in result["columns"]] == ["a", "b"]
+    assert result["target"]["range"] == [1, 5]
+
+
+def test_tables_as_other_tools_write_them(tmp_path, capsys):
+    frame = _table(40).drop(columns="id")
+    semicolons = tmp_path / "semicolons.csv"
+    frame.to_csv(semicolons, sep=";", decimal=",", index=False)
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text(frame.to_csv(index=False).replace(",", ", "))
+
+    for path in (semicolons, spaced):
+        argv = ["inspect", str(path), "--target", "rating", "--features", "a,color"]
+        assert main([*argv, "--json"]) == 0
+        kinds = {
+            c["column"]: c["kind"]
+            for c in json.loads(capsys.readouterr().out)["columns"]
+        }
+        assert kinds == {"a": "numeric", "color": "categorical"}
+
+
+def test_brackets_in_the_data_are_shown_as_they_are(tmp_path, capsys):
+    frame = _table(40).assign(id=lambda f: [f"[/b]{i}" for i in f["id"]])
+    path = tmp_path / "brackets.csv"
+    frame.to_csv(path, index=False)
+    model, out = tmp_path / "m", tmp_path / "p.csv"
+
+    fit = ["fit", str(path), "--target", "rating", "--drop", "id", "--out", str(model)]
+    assert main([*fit, "-q", *RECIPE]) == 0
+    assert (
+        main(["predict", str(model), str(path), "--id", "id", "--out", str(out)]) == 0
+    )
+
+    assert "[/b]1000" in capsys.readouterr().out
+    assert pd.read_csv(out)["id"][0] == "[/b]1000"
+
+
+def test_codes_with_leading_zeros_stay_text_at_predict(tmp_path, capsys):
+    train = tmp_path / "train.csv"
+    codes = ["007", "012", "A10"] * 20
+    pd.DataFrame({"code": codes, "rating": np.arange(60) % 5 + 1.0}).to_csv(
+        train, index=False
+    )
+    new = tmp_path / "new.csv"
+    new.write_text("code\n007\n012\n")
+    model, out = tmp_path / "m", tmp_path / "p.csv"
+
+    assert main(["fit", str(train), "--target", "rating", "--out", str(model), "-q",
+                 *RECIPE]) == 0  # fmt: skip
+    assert main(["predict", str(model), str(new), "--out", str(out), "-q"]) == 0
+
+    assert len(pd.read_csv(out)) == 2
+
+
+def test_levels_come_from_the_whole_scale(tmp_path, capsys):
+    # No rating 3 in training: predictions near 3 still round to 3.
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=200)
+    rating = np.clip(np.round(3 + 1.5 * a), 1, 5)
+    rating[rating == 3] = 2
+    train = tmp_path / "train.csv"
+    pd.DataFrame({"a": a, "rating": rating}).to_csv(train, index=False)
+    model, out = tmp_path / "m", tmp_path / "p.csv"
+
+    assert main(["fit", str(train), "--target", "rating", "--out", str(model), "-q",
+                 "--model", "recipe", "--epochs", "30"]) == 0  # fmt: skip
+    assert main(["predict", str(model), str(train), "--out", str(out), "-q"]) == 0
+
+    written = pd.read_csv(out)
+    near_three = (written["prediction"] - 3).abs() < 0.5
+    assert near_three.any()
+    assert (written["level"][near_three] == 3).all()
+
+
+def test_predict_refuses_what_it_cannot_write(files, model_dir, tmp_path, capsys):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    argv = ["predict", model_dir, files["new.csv"]]
+    assert "is a folder" in _error(capsys, [*argv, "--out", folder, "--force"])
+
+    clash = tmp_path / "clash.csv"
+    pd.read_csv(files["new.csv"]).rename(columns={"id": "level"}).to_csv(clash)
+    message = _error(capsys, ["predict", model_dir, clash, "--id", "level",
+                              "--out", tmp_path / "p.csv"])  # fmt: skip
+    assert "names a column that predict writes itself" in message
+    assert sorted(os.listdir(tmp_path)) == ["clash.csv", "folder"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda m: (m / "arrays.npz").unlink(), "arrays.npz is missing"),
+        (lambda m: (m / "arrays.npz").write_bytes(bytes(50)), "not a readable NumPy"),
+        (lambda m: (m / "model.keras").write_text("text"), "model.keras is not a"),
+        (lambda m: (m / "ratingnet.json").write_text('{"format": "ratingnet-model"}'),
+         "ratingnet.json lacks class"),
+    ],
+)  # fmt: skip
+def test_a_damaged_model_folder_says_so(
+    files, model_dir, tmp_path, capsys, damage, message
+):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(model_dir, damaged)
+    if not (damaged / "arrays.npz").exists() and "arrays" in message:
+        pytest.skip("this model keeps no arrays")
+    damage(damaged)
+
+    argv = ["predict", damaged, files["new.csv"], "--out", tmp_path / "p.csv"]
+    text = _error(capsys, argv)
+
+    assert f"The saved model at {damaged} is damaged" in text
+    assert message in text
+
+
+def test_columns_named_twice_and_date_columns(files, tmp_path, capsys):
+    argv = ["inspect", str(files["ratings.csv"]), "--target", "rating"]
+    assert main([*argv, "--features", "a,b,a", "--json"]) == 0
+    columns = json.loads(capsys.readouterr().out)["columns"]
+    assert [column["column"] for column in columns] == ["a", "b"]
+
+    dated = tmp_path / "dated.parquet"
+    _table(30).assign(when=pd.date_range("2020-01-01", periods=30)).to_parquet(dated)
+    fit = ["fit", dated, "--target", "rating", "--out", tmp_path / "m"]
+    assert "'when' hold dates or times" in _error(capsys, fit)
+
+
+def test_a_failing_fold_is_named_with_its_cause(tmp_path, capsys):
+    frame = _table(40).drop(columns="id")
+    frame.loc[4, "a"] = np.inf
+    path = tmp_path / "inf.csv"
+    frame.to_csv(path, index=False)
+
+    argv = ["evaluate", path, "--target", "rating", "--cv", "2", *RECIPE]
+    message = _error(capsys, argv)
+
+    assert "failed to fit on a fold of the cross-validation" in message
+    assert "infinity" in message

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import uuid
 import warnings
+import zipfile
 from pathlib import Path
 
 import keras
@@ -78,7 +79,7 @@ def save(estimator, path, *, y=None, info=None):
     """
     _check_fitted(estimator)
     path = Path(path)
-    _check_replaceable(path)
+    check_replaceable(path)
     encoder = Encoder()
     with _quiet_keras():
         manifest = _manifest(estimator, encoder, y, info)
@@ -118,13 +119,57 @@ def load(path):
     """
     path = Path(path)
     manifest = read_manifest(path)
-    arrays = {}
-    if (path / ARRAYS).exists():
-        with np.load(path / ARRAYS, allow_pickle=False) as stored:
-            arrays = {key: stored[key] for key in stored.files}
-    models = {name: _load_keras(path / name) for name in manifest["files"]["models"]}
+    try:
+        return _decode(path, manifest)
+    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise ValueError(
+            f"The saved model at {path} is damaged: {_damage(path, manifest, error)}. "
+            "Save the model again (or fit it again with `ratingnet fit`)."
+        ) from None
+
+
+def _decode(path, manifest):
+    arrays = {} if manifest["files"]["arrays"] is None else _read_arrays(path)
+    models = {name: _read_keras(path, name) for name in manifest["files"]["models"]}
     with _quiet_keras():
         return Decoder(arrays, models).decode(manifest["estimator"])
+
+
+class _UnreadableFile(ValueError):
+    """A file of a saved model that is there but cannot be read."""
+
+
+def _read_arrays(path):
+    if not (path / ARRAYS).is_file():
+        raise FileNotFoundError(ARRAYS)
+    try:
+        with np.load(path / ARRAYS, allow_pickle=False) as stored:
+            return {key: stored[key] for key in stored.files}
+    except (ValueError, OSError, zipfile.BadZipFile):
+        raise _UnreadableFile(f"{ARRAYS} is not a readable NumPy archive") from None
+
+
+def _read_keras(path, name):
+    if not (path / name).is_file():
+        raise FileNotFoundError(name)
+    try:
+        return _load_keras(path / name)
+    except (ValueError, OSError, zipfile.BadZipFile):
+        raise _UnreadableFile(f"{name} is not a readable Keras model file") from None
+
+
+def _damage(path, manifest, error):
+    """Which part of a saved model could not be read, in a few words."""
+    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    expected = [files.get("arrays")] + list(files.get("models") or [])
+    missing = [name for name in expected if name and not (path / name).is_file()]
+    if missing:
+        return f"{', '.join(missing)} is missing"
+    if isinstance(error, _UnreadableFile):
+        return str(error)
+    if isinstance(error, KeyError):
+        return f"{MANIFEST} lacks {error}"
+    return f"{type(error).__name__}: {str(error).strip() or 'unreadable file'}"
 
 
 def read_manifest(path):
@@ -211,7 +256,8 @@ def _swap(staging, path):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _check_replaceable(path):
+def check_replaceable(path):
+    """Raise FileExistsError unless ``path`` is new, an empty folder or a model."""
     if not path.exists():
         return
     if not path.is_dir() or not (
@@ -350,6 +396,10 @@ def _quiet_keras():
         yield
 
 
+# What every manifest holds, beside its format (see _manifest).
+_MANIFEST_KEYS = ("class", "params", "features", "target", "info", "files", "estimator")
+
+
 def _check_format(path, manifest):
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(
@@ -361,4 +411,11 @@ def _check_format(path, manifest):
             f"The model in {path} was saved in format version "
             f"{manifest['format_version']}, newer than this ratingnet reads "
             f"({FORMAT_VERSION}). Upgrade ratingnet to load it."
+        )
+    missing = [key for key in _MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise ValueError(
+            f"The saved model at {path} is damaged: {MANIFEST} lacks "
+            f"{', '.join(missing)}. Save the model again (or fit it again with "
+            "`ratingnet fit`)."
         )

@@ -128,11 +128,7 @@ class TargetProfile:
         the whole scale counts a level the data lacks as a level between its
         neighbours.
         """
-        if self.step is None or self.range is None:
-            return self.levels
-        low, high = self.range
-        n = int(round((high - low) / self.step)) + 1
-        return tuple(float(f"{low + i * self.step:.12g}") for i in range(n))
+        return scale_levels(self.levels, self.range, self.step)
 
     def __str__(self):
         lines = [f"target: {self.kind}, {self.n} values ({self.n_missing} missing)"]
@@ -326,6 +322,19 @@ def _skewness(values):
     if spread == 0:
         return 0.0
     return float(np.mean((values - values.mean()) ** 3) / spread**3)
+
+
+def scale_levels(levels, value_range, step):
+    """Every level from ``value_range``'s low to its high, ``step`` apart.
+
+    ``levels`` when there is no regular step (``step`` or ``value_range``
+    None).
+    """
+    if step is None or value_range is None:
+        return levels
+    low, high = value_range
+    n = int(round((high - low) / step)) + 1
+    return tuple(float(f"{low + i * step:.12g}") for i in range(n))
 
 
 def inspect_target(y) -> TargetProfile:

@@ -62,7 +62,7 @@ def add_parser(commands):
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
     if args.report:
-        refuse_existing(args.report, args.force, "--report")
+        refuse_existing(args.report, args.force, "--report", folder=True)
     setup = prepare(args, out)
     _check_folds(args.cv, len(setup.columns.y), setup.profile)
 
@@ -132,6 +132,7 @@ def _tables(evaluation, main):
         f"{max(evaluation.folds) + 1}-fold cross-validation, all held-out predictions",
         ["model", *[LABELS[m] for m in names], "seconds"],
         rows,
+        markup=True,
     )
     return overall, _fold_table(evaluation)
 
@@ -151,7 +152,8 @@ def _fold_table(evaluation):
     for row in evaluation.fold_scores:
         by_fold.setdefault(row["fold"], {})[row["model"]] = row["rmse"]
     rows = [[fold, *[format_value(s[n]) for n in names]] for fold, s in by_fold.items()]
-    return table("RMSE per fold", ["fold", *[escape(n) for n in names]], rows)
+    columns = ["fold", *[escape(n) for n in names]]
+    return table("RMSE per fold", columns, rows, markup=True)
 
 
 def _facts(args, setup, evaluation):

@@ -2,12 +2,14 @@
 
 import time
 import warnings
+from pathlib import Path
 
 from .. import metrics
-from .._saving import save
+from .._saving import check_replaceable, save
 from ..evaluation.columns import CATEGORICAL
 from ..evaluation.crossval import user_warnings
 from . import options
+from .errors import CLIError
 from .output import Output
 from .tables import refuse_existing
 from .training import prepare
@@ -40,7 +42,12 @@ def add_parser(commands):
 
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
-    refuse_existing(args.out, args.force, "--out")
+    refuse_existing(args.out, args.force, "--out", folder=True)
+    try:
+        # Before training: a folder that is not a model is never replaced.
+        check_replaceable(Path(args.out))
+    except FileExistsError as error:
+        raise CLIError(str(error)) from None
     setup = prepare(args, out)
 
     seconds = _train(out, setup)

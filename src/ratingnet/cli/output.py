@@ -10,6 +10,7 @@ import math
 import re
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -39,10 +40,15 @@ class Output:
         self.stderr = Console(stderr=True, highlight=False)
 
     def show(self, *renderables):
-        """Print tables or text as results, unless JSON was asked for."""
+        """Print tables or text as results, unless JSON was asked for.
+
+        Text is printed as it is: brackets from a table's data or a path
+        are not read as rich markup (``table`` escapes its cells).
+        """
         if not self.as_json:
             for renderable in renderables:
-                self.stdout.print(renderable)
+                text = isinstance(renderable, str)
+                self.stdout.print(renderable, markup=not text)
 
     def note(self, text):
         """A remark on stderr (what was dropped, where a file went)."""
@@ -76,10 +82,17 @@ class Output:
             yield advance
 
 
-def table(title, columns, rows):
-    """A rich table; columns of numbers are right-aligned."""
+def table(title, columns, rows, *, markup=False):
+    """A rich table; columns of numbers are right-aligned.
+
+    Cells and column names are shown as they are, unless ``markup`` (the
+    caller escaped what came from the data).
+    """
     rows = [[str(cell) for cell in row] for row in rows]
-    result = Table(title=title, title_justify="left")
+    if not markup:
+        rows = [[escape(cell) for cell in row] for row in rows]
+        columns = [escape(str(column)) for column in columns]
+    result = Table(title=escape(title), title_justify="left")
     for i, column in enumerate(columns):
         numbers = all(_is_number(row[i]) for row in rows)
         result.add_column(column, justify="right" if numbers else "left")

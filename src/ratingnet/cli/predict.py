@@ -5,6 +5,7 @@ import pandas as pd
 
 from .._saving import load, read_manifest
 from ..evaluation.crossval import nearest_level
+from ..target import scale_levels
 from . import options
 from .errors import CLIError, shorten
 from .output import Output, table
@@ -25,7 +26,8 @@ def add_parser(commands):
             "Predict with a model saved by `ratingnet fit`; loading it runs no "
             "code from the model folder. "
             "The output has a `prediction` column (and, for a rating target, "
-            "`level`: the prediction rounded to the nearest rating level), "
+            "`level`: the prediction rounded to the nearest level of the "
+            "rating scale, such as 3 to 8 by 1), "
             "after the --id column when one is given."
         ),
         formatter_class=options.Formatter,
@@ -51,7 +53,8 @@ def run(args):
     refuse_existing(args.out, args.force, "--out")
     manifest = _manifest(args.model_dir)
 
-    frame = read_table(path)
+    frame = read_table(path, text_columns=_text_columns(manifest))
+    _check_id(frame, args.id, manifest)
     X = _features(frame, manifest, args.id)
     with out.progress("predicting"):
         estimator = load(args.model_dir)
@@ -90,10 +93,35 @@ def _manifest(folder):
         raise CLIError(str(error)) from None
 
 
+def _text_columns(manifest):
+    """The category columns whose levels were text in training ("007", "3+")."""
+    known = manifest["info"].get("categories") or {}
+    return [
+        column
+        for column, categories in known.items()
+        if categories and all(isinstance(c, str) for c in categories)
+    ]
+
+
+def _check_id(frame, id_column, manifest):
+    if id_column is None:
+        return
+    check_columns(frame, [id_column], "--id")
+    written = ["prediction"] + (["level"] if _is_rating(manifest) else [])
+    if id_column in written:
+        raise CLIError(
+            f"--id {id_column} names a column that predict writes itself "
+            f"({', '.join(written)}). Rename that column in the table, or "
+            "copy another one with --id."
+        )
+
+
+def _is_rating(manifest):
+    return (manifest.get("target") or {}).get("kind") == "rating"
+
+
 def _features(frame, manifest, id_column):
     """The model's feature columns of the table, checked against training."""
-    if id_column is not None:
-        check_columns(frame, [id_column], "--id")
     needed = manifest["features"]["columns"]
     if needed is None:
         return frame.drop(columns=[id_column] if id_column else [])
@@ -150,8 +178,14 @@ def _result(frame, predicted, manifest, id_column):
     if id_column is not None:
         result[id_column] = frame[id_column].to_numpy()
     result["prediction"] = predicted
-    target = manifest.get("target") or {}
-    if target.get("kind") == "rating" and np.asarray(predicted).dtype.kind == "f":
-        levels = np.asarray(target["levels"])
+    if _is_rating(manifest) and np.asarray(predicted).dtype.kind == "f":
+        # Levels of the whole scale, as evaluate scores them: a level the
+        # training rows lacked is still a level.
+        target = manifest["target"]
+        levels = np.asarray(
+            scale_levels(target["levels"], target.get("range"), target.get("step"))
+        )
+        if all(isinstance(level, int) for level in target["levels"]):
+            levels = levels.astype(np.int64)  # whole levels stay whole: 6, not 6.0
         result["level"] = levels[nearest_level(predicted, levels)]
     return result

@@ -6,6 +6,7 @@ what to do, so that bad input never ends in a traceback.
 
 import csv
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +20,18 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 _DELIMITERS = ",;\t|"
 
 
-def read_table(path):
+def read_table(path, text_columns=()):
     """Read a CSV (any of , ; tab | as delimiter) or Parquet file.
+
+    Column names lose the spaces around them. A CSV separated by ";" whose
+    text columns all read as numbers with a decimal comma is read with
+    decimal commas.
 
     Parameters
     ----------
     path : str or path-like
+    text_columns : sequence of str
+        CSV columns to read as text, such as codes like "007".
 
     Returns
     -------
@@ -33,8 +40,9 @@ def read_table(path):
     """
     path = Path(path)
     _check_file(path)
-    frame = _read_parquet(path) if _is_parquet(path) else _read_csv(path)
-    frame.columns = [str(column) for column in frame.columns]
+    parquet = _is_parquet(path)
+    frame = _read_parquet(path) if parquet else _read_csv(path, text_columns)
+    frame.columns = [str(column).strip() for column in frame.columns]
     if frame.empty:
         raise CLIError(
             f"{path} has no rows (columns: {shorten(frame.columns) or 'none'}). "
@@ -70,11 +78,15 @@ def _read_parquet(path):
         ) from None
 
 
-def _read_csv(path):
+def _read_csv(path, text_columns=()):
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             header = handle.readline()
-        return pd.read_csv(path, sep=_delimiter(header), encoding="utf-8-sig")
+        delimiter = _delimiter(header)
+        frame = _parse_csv(path, sep=delimiter, text_columns=text_columns)
+        if delimiter == ";" and _decimal_commas(frame):
+            frame = _parse_csv(path, sep=";", decimal=",", text_columns=text_columns)
+        return frame
     except UnicodeDecodeError:
         raise CLIError(
             f"{path} is not a text table: it is not UTF-8 text. Give a CSV file "
@@ -84,11 +96,42 @@ def _read_csv(path):
         raise CLIError(
             f"{path} is empty. Give a table with a header row and data rows."
         ) from None
-    except (pd.errors.ParserError, csv.Error) as error:
+    except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error) as error:
         raise CLIError(
             f"{path} could not be read as a CSV table ({_first_line(error)}). "
             "Check that every row has as many fields as the header."
         ) from None
+
+
+def _parse_csv(path, text_columns=(), **options):
+    # Rows with a field more than the header (a delimiter at the end of
+    # each line) must not turn the first column into the index; pandas
+    # warns when the extra fields hold data, which would be lost.
+    header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", **options)
+    text = {str(c): str for c in header.columns if str(c).strip() in text_columns}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return pd.read_csv(
+            path, encoding="utf-8-sig", index_col=False, dtype=text, **options
+        )
+
+
+def _decimal_commas(frame):
+    """Whether numbers in the table are written with a decimal comma.
+
+    Some text column holds only such numbers ("0,78"), and no column read
+    as numbers has a decimal point.
+    """
+    points = frame.select_dtypes(include="float")
+    if len(points.columns) and (points.dropna() % 1 != 0).any().any():
+        return False
+    return any(_comma_numbers(frame[c]) for c in frame.select_dtypes("object"))
+
+
+def _comma_numbers(column):
+    values = column.dropna().astype(str)
+    numbers = values.str.fullmatch(r"[-+]?\d*,\d+|[-+]?\d+")
+    return bool(len(values) and numbers.all() and values.str.contains(",").any())
 
 
 def _delimiter(header):
@@ -151,7 +194,12 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
     -------
     Columns
     """
+    # A column named twice counts once.
+    features, drop, categorical = (
+        list(dict.fromkeys(names)) for names in (features, drop, categorical)
+    )
     if target is not None:
+        target = target.strip()
         check_columns(frame, [target], "--target")
     check_columns(frame, features, "--features")
     check_columns(frame, drop, "--drop")
@@ -164,6 +212,7 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
             f"the target is {target!r}). Keep at least one column besides the target."
         )
     check_columns(frame[names], categorical, "--categorical")
+    _refuse_dates(frame[names])
 
     X = frame[names]
     if target is None:
@@ -174,6 +223,23 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
         frame[target][present].reset_index(drop=True),
     )
     return Columns(X, y, column_kinds(X, categorical), int((~present).sum()))
+
+
+def _refuse_dates(X):
+    dates = [
+        name
+        for name in X.columns
+        if isinstance(X[name].dtype, pd.PeriodDtype)
+        or pd.api.types.is_datetime64_any_dtype(X[name])
+        or pd.api.types.is_timedelta64_dtype(X[name])
+    ]
+    if dates:
+        raise CLIError(
+            f"Column(s) {shorten(map(repr, dates))} hold dates or times, which "
+            "the models here do not take as features. Leave them out with "
+            "--drop, or add numbers made from them (such as the year or the "
+            "day of the week) as columns of their own."
+        )
 
 
 def forced_categories(columns):
@@ -228,9 +294,18 @@ def split_names(values):
 # Writing --------------------------------------------------------------------
 
 
-def refuse_existing(path, force, option):
-    """Raise unless ``path`` is new or ``--force`` was given."""
-    if Path(path).exists() and not force:
+def refuse_existing(path, force, option, *, folder=False):
+    """Raise unless ``path`` is new or ``--force`` was given.
+
+    A file is never replaced by a folder, nor (unless ``folder``) a folder
+    by a file.
+    """
+    path = Path(path)
+    if path.is_dir() and not folder:
+        raise CLIError(f"{path} is a folder. Give the path of a file for {option}.")
+    if path.exists() and not path.is_dir() and folder:
+        raise CLIError(f"{path} is a file, not a folder. Give another {option} path.")
+    if path.exists() and not force:
         raise CLIError(
             f"{path} already exists. Give another {option} path, or add --force "
             "to replace it."
@@ -242,8 +317,11 @@ def write_table(frame, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    if path.suffix.lower() in PARQUET_SUFFIXES:
-        frame.to_parquet(partial, index=False)
-    else:
-        frame.to_csv(partial, index=False)
-    os.replace(partial, path)
+    try:
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            frame.to_parquet(partial, index=False)
+        else:
+            frame.to_csv(partial, index=False)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

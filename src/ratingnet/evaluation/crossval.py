@@ -158,9 +158,22 @@ def _fold_of_rows(splits):
 def _run_model(result, name, model, X, splits):
     """Fit the model's folds, predict their held-out rows, and score them."""
     y = result.y
-    fitted = cross_validate_model(
-        model, X, y, cv=splits, scoring="r2", return_estimator=True
-    )
+    try:
+        fitted = cross_validate_model(
+            model,
+            X,
+            y,
+            cv=splits,
+            scoring="r2",
+            return_estimator=True,
+            error_score="raise",
+        )
+    except Exception as error:  # whatever the model raised, said with its name
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ValueError(
+            f"{name} failed to fit on a fold of the cross-validation: "
+            f"{type(error).__name__}: {cause}"
+        ) from error
     result.predictions[name] = np.full(len(y), np.nan)
 
     estimators = fitted["estimator"]
