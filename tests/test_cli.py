@@ -195,8 +195,12 @@ def _error(capsys, argv):
          "already exists. Give another --report path, or add --force"),
         (["evaluate", "@ratings.csv", "--target", "rating", "--report", "@new.csv"],
          "is a file, not a folder"),
-        (["evaluate", "--target", "rating"], "Give either a DATA file or --example"),
+        (["evaluate", "--target", "rating"], "Give a DATA file or --example NAME"),
         (["inspect", "@extra_field.csv"], "as many fields as the header"),
+        (["evaluate", "@ratings.csv", "--target", "rating", "--categorical",
+          "rating"], "--categorical names the target column 'rating'"),
+        (["predict", "@tables", "--out", "p.csv"],
+         "For example: ratingnet predict model wines.csv --out predictions.csv"),
         (["fit", "@ratings.csv", "--target", "rating", "--out", "@new.csv",
           "--force"], "is a file, not a folder"),
         (["fit", "@ratings.csv", "--target", "rating", "--out", "@tables",
@@ -442,3 +446,10 @@ def test_a_failing_fold_is_named_with_its_cause(tmp_path, capsys):
 
     assert "failed to fit on a fold of the cross-validation" in message
     assert "infinity" in message
+
+
+def test_seeds_out_of_range_are_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--example", "wine", "--out", "m", "--seed", "-1"])
+
+    assert "--seed: must be between 0 and 2**32 - 1" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import subprocess
 from ratingnet.cli import main
 from ratingnet.cli.models import make_model
 from ratingnet.evaluation import column_kinds, cross_validate
+from ratingnet.evaluation.report import format_value
 
 import numpy as np
 import pandas as pd
@@ -153,3 +154,9 @@ def _dump_dom(page, profile):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+def test_a_score_of_zero_shows_without_a_sign():
+    assert format_value(-0.0) == "0.000"
+    assert format_value(-0.0004) == "0.000"
+    assert format_value(-0.0006) == "-0.001"

@@ -1,6 +1,7 @@
 """ratingnet's saved-model format: round trips, no pickle, atomic replacement."""
 
 import json
+import os
 import pickle
 
 from ratingnet import (
@@ -214,3 +215,14 @@ def test_multi_output_ranges_round_trip(tmp_path, regression_data):
     save(est, tmp_path / "model")
 
     np.testing.assert_array_equal(load(tmp_path / "model").predict(X), est.predict(X))
+
+
+def test_a_saved_model_is_readable_as_the_users_files_are(tmp_path, regressor):
+    umask = os.umask(0o022)
+    try:
+        save(regressor, tmp_path / "model")
+    finally:
+        os.umask(umask)
+
+    mode = (tmp_path / "model").stat().st_mode & 0o777
+    assert mode == 0o755

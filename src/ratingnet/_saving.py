@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 import uuid
 import warnings
 import zipfile
@@ -85,7 +84,10 @@ def save(estimator, path, *, y=None, info=None):
         manifest = _manifest(estimator, encoder, y, info)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    # A plain mkdir, unlike mkdtemp, gives the folder the user's usual
+    # permissions (umask), so others can read the model as they read files.
+    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
+    staging.mkdir()
     try:
         _write(staging, manifest, encoder)
         _swap(staging, path)

@@ -82,7 +82,7 @@ def add_model(parser):
     )
     group.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
         help=parameter(BaseKerasEstimator, "random_state").split(".")[0]
         + " (and, for evaluate, the folds). Default: 0.",
@@ -160,12 +160,25 @@ def _fill_block(block, width, indent):
 _LIST_ITEM = re.compile(r"^(  \S.*?\s{2,})\S")
 
 
+_COMMAND_EXAMPLES = {
+    "evaluate": "ratingnet evaluate wines.csv --target quality",
+    "fit": "ratingnet fit wines.csv --target quality --out model",
+    "inspect": "ratingnet inspect wines.csv --target quality",
+    "predict": "ratingnet predict model wines.csv --out predictions.csv",
+}
+
+
 def data_and_target(args, *, target=True):
     """The table's path and target column from DATA, --example and --target."""
-    if (args.data is None) == (args.example is None):
+    if args.data is not None and args.example is not None:
         raise CLIError(
-            "Give either a DATA file or --example NAME (not both). For "
-            "example: ratingnet evaluate wines.csv --target quality."
+            f"Give a DATA file or --example NAME, not both (got {args.data} "
+            f"and --example {args.example})."
+        )
+    if args.data is None and args.example is None:
+        raise CLIError(
+            "Give a DATA file or --example NAME. For example: "
+            f"{_COMMAND_EXAMPLES.get(args.command, _COMMAND_EXAMPLES['evaluate'])}."
         )
     if args.example is None:
         if target and getattr(args, "target", None) is None:
@@ -183,6 +196,15 @@ def column_options(args):
         "drop": split_names(args.drop),
         "categorical": split_names(args.categorical),
     }
+
+
+def _seed(text):
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"must be between 0 and 2**32 - 1; got {value}"
+        )
+    return value
 
 
 def _positive_int(text):

@@ -211,6 +211,12 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
             f"No feature columns are left (the table has {shorten(frame.columns)}; "
             f"the target is {target!r}). Keep at least one column besides the target."
         )
+    if target is not None and target in categorical:
+        raise CLIError(
+            f"--categorical names the target column {target!r}; it is for "
+            "feature columns. A rating target is read as numbers; "
+            "`--model classifier` or `--model ordinal` take its levels as classes."
+        )
     check_columns(frame[names], categorical, "--categorical")
     _refuse_dates(frame[names])
 

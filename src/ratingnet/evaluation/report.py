@@ -173,7 +173,8 @@ def _cell(value, best):
 def format_value(value):
     """A table cell: floats to 3 decimals, NaN as a dash."""
     if isinstance(value, float):
-        return "-" if math.isnan(value) else f"{value:.3f}"
+        # + 0.0 turns -0.0 (a score of exactly zero, negated) into 0.0.
+        return "-" if math.isnan(value) else f"{round(value, 3) + 0.0:.3f}"
     return str(value)
 
 
