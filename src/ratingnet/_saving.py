@@ -166,7 +166,7 @@ def _damage(path, manifest, error):
     expected = [files.get("arrays")] + list(files.get("models") or [])
     missing = [name for name in expected if name and not (path / name).is_file()]
     if missing:
-        return f"{', '.join(missing)} is missing"
+        return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
     if isinstance(error, _UnreadableFile):
         return str(error)
     if isinstance(error, KeyError):

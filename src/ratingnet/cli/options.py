@@ -180,13 +180,16 @@ def data_and_target(args, *, target=True):
             "Give a DATA file or --example NAME. For example: "
             f"{_COMMAND_EXAMPLES.get(args.command, _COMMAND_EXAMPLES['evaluate'])}."
         )
+    # Column names lose the spaces around them when a table is read.
+    column = getattr(args, "target", None)
+    column = None if column is None else column.strip()
     if args.example is None:
-        if target and getattr(args, "target", None) is None:
+        if target and column is None:
             raise CLIError("Name the column to predict with --target COL.")
-        return args.data, getattr(args, "target", None)
+        return args.data, column
 
     path, example_target, _ = EXAMPLES[args.example]
-    return path(), getattr(args, "target", None) or example_target
+    return path(), column or example_target
 
 
 def column_options(args):

@@ -23,9 +23,9 @@ _DELIMITERS = ",;\t|"
 def read_table(path, text_columns=()):
     """Read a CSV (any of , ; tab | as delimiter) or Parquet file.
 
-    Column names lose the spaces around them. A CSV separated by ";" whose
-    text columns all read as numbers with a decimal comma is read with
-    decimal commas.
+    Column names lose the spaces around them. A CSV separated by ";" is
+    read with decimal commas when some column holds only numbers written
+    so ("0,78") and no column holds numbers with a decimal point.
 
     Parameters
     ----------
@@ -123,7 +123,7 @@ def _decimal_commas(frame):
     as numbers has a decimal point.
     """
     points = frame.select_dtypes(include="float")
-    if len(points.columns) and (points.dropna() % 1 != 0).any().any():
+    if ((points % 1).fillna(0) != 0).any().any():
         return False
     return any(_comma_numbers(frame[c]) for c in frame.select_dtypes("object"))
 
@@ -199,7 +199,6 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
         list(dict.fromkeys(names)) for names in (features, drop, categorical)
     )
     if target is not None:
-        target = target.strip()
         check_columns(frame, [target], "--target")
     check_columns(frame, features, "--features")
     check_columns(frame, drop, "--drop")
