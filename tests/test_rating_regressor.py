@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from sklearn.base import clone
 
 
@@ -370,3 +371,15 @@ def test_a_validation_fraction_outside_0_and_1_is_refused(fraction):
 
     with pytest.raises(ValueError, match="validation_fraction must be"):
         RatingRegressor(validation_fraction=fraction).fit(X, X[:, 0])
+
+
+def test_sparse_rows_are_read_as_their_dense_twin():
+    X = sparse.random(80, 4, density=0.5, random_state=0, format="csr")
+    y = np.arange(80) % 5 + 1.0
+
+    def fitted(rows):
+        return RatingRegressor(n_models=1, epochs=2, random_state=0).fit(rows, y)
+
+    np.testing.assert_array_equal(
+        fitted(X).predict(X[:5]), fitted(X.toarray()).predict(X[:5].toarray())
+    )

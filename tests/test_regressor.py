@@ -7,11 +7,12 @@ from ratingnet.exceptions import RatingnetWarning
 import keras
 import numpy as np
 import pytest
+import sklearn
 from conftest import recipe
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 
 @pytest.fixture(scope="module")
@@ -497,3 +498,55 @@ def test_a_loss_of_one_number_per_batch_is_warned_about(regression_data):
 
     with pytest.warns(RatingnetWarning, match="'batch_mse' returns one number per"):
         KerasRegressor(_small, loss=batch_mse, epochs=1).fit(X, y)
+
+
+def test_clone_keeps_metadata_requests_and_loss_arguments():
+    est = KerasRegressor(loss=keras.losses.Huber(delta=3.0))
+    with sklearn.config_context(enable_metadata_routing=True):
+        est.set_fit_request(sample_weight=True)
+        copied = clone(est)
+        requests = copied.get_metadata_routing().fit.requests
+
+    assert requests["sample_weight"] is True
+    assert copied.loss._fn_kwargs["delta"] == 3.0
+
+
+def test_a_warm_refit_takes_a_new_loss_and_optimizer(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(_small, epochs=2, warm_start=True, random_state=0).fit(X, y)
+    before = [w.copy() for w in est.model_.get_weights()]
+
+    est.set_params(optimizer__learning_rate=0.0, loss="mae").fit(X, y)
+
+    for old, new in zip(before, est.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+    assert len(est.history_["loss"]) == 4
+    with pytest.raises(ValueError, match="y has 2 column"):
+        est.fit(X, np.c_[y, -y])
+
+
+def test_sparse_rows_from_a_one_hot_encoder(regression_data):
+    X, y = regression_data
+    codes = (X[:, :2] > 0).astype(int)
+    pipeline = make_pipeline(OneHotEncoder(), KerasRegressor(epochs=1, random_state=0))
+
+    dense = OneHotEncoder(sparse_output=False).fit_transform(codes)
+    expected = KerasRegressor(epochs=1, random_state=0).fit(dense, y).predict(dense)
+
+    np.testing.assert_allclose(pipeline.fit(codes, y).predict(codes), expected)
+
+
+def test_a_misspelled_model_setting_is_refused(regression_data):
+    X, y = regression_data
+
+    def build(n_features_in_, units=10):
+        return keras.Sequential(
+            [
+                keras.Input((n_features_in_,)),
+                keras.layers.Dense(units),
+                keras.layers.Dense(1),
+            ]
+        )
+
+    with pytest.raises(TypeError, match="Did you mean model__units"):
+        KerasRegressor(build, model__unit=64, epochs=1).fit(X, y)

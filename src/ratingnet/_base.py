@@ -1,5 +1,6 @@
 """The shared base of ratingnet's scikit-learn estimators around Keras models."""
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from ._validation import check_features, check_training_data
 from .exceptions import NotFittedError
 
 _PREDICT_BATCH = 4096
+# Parameters that clone shares instead of copying (see __sklearn_clone__).
+_SHARED = (keras.Model, keras.losses.Loss)
 
 
 @dataclass
@@ -179,13 +182,19 @@ class BaseKerasEstimator(BaseEstimator):
 
         A Keras model given as ``model`` is shared, not deep-copied: fit
         never changes it (each fit clones its layers), and copying a
-        compiled model is slow and makes Keras warn.
+        compiled model is slow and makes Keras warn. A Keras loss is shared
+        too: it holds no state, and Keras's copy of one can lose its
+        arguments (Huber's ``delta``). Metadata requests (``set_fit_request``)
+        carry over, as scikit-learn's ``clone`` carries them.
         """
         params = {
-            name: value if isinstance(value, keras.Model) else clone(value, safe=False)
+            name: value if isinstance(value, _SHARED) else clone(value, safe=False)
             for name, value in self.get_params(deep=False).items()
         }
-        return type(self)(**params)
+        copied = type(self)(**params)
+        if hasattr(self, "_metadata_request"):
+            copied._metadata_request = copy.deepcopy(self._metadata_request)
+        return copied
 
     def _settings(self):
         """All parameters, with old spellings replaced and unknown ones refused."""
@@ -240,9 +249,15 @@ class BaseKerasEstimator(BaseEstimator):
 
         if not continuing:
             self._initialize(params, target)
-        elif self._spec is None:
-            # Unpickled: the optimizer state was not kept; the weights were.
+        elif self._spec is None or self._training_settings != _training_settings(
+            params
+        ):
+            # Unpickled (the optimizer state was not kept; the weights were),
+            # or a new loss, optimizer or metrics: they train from here on,
+            # with a fresh optimizer state.
             self._spec = self._training_spec(params)
+            self._training_settings = _training_settings(params)
+            self._state = None
         return self._plan(params, X, target, sample_weight, validation)
 
     def _initialize(self, params, target):
@@ -256,6 +271,7 @@ class BaseKerasEstimator(BaseEstimator):
         self.model_ = build_model(builder, meta, settings, init_seed)
         self._check_model(self.model_, target)
         self._spec = self._training_spec(params)
+        self._training_settings = _training_settings(params)
         self._state = None
         self.history_ = {}
 
@@ -486,6 +502,7 @@ class BaseKerasEstimator(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
+        tags.input_tags.sparse = True  # made dense (see check_features)
         return tags
 
 
@@ -520,6 +537,16 @@ def _member_mean(values):
     total = np.where(trained, values, 0.0).sum(axis=0)
     count = trained.sum(axis=0)
     return np.where(count > 0, total / np.maximum(count, 1), np.nan).tolist()
+
+
+def _training_settings(params):
+    """The parameters a training spec is made from (see ``_training_spec``)."""
+    return {
+        name: value
+        for name, value in params.items()
+        if name in ("loss", "optimizer", "metrics")
+        or name.startswith(("loss__", "optimizer__"))
+    }
 
 
 def _members(model_state):

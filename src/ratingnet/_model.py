@@ -1,6 +1,7 @@
 """Building the Keras model of a fit: from a function, an instance or the default."""
 
 import contextlib
+import difflib
 import inspect
 import random
 
@@ -128,6 +129,9 @@ def _call_build_function(function, meta, settings):
         )
     accepted = inspect.signature(function).parameters
     takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    unknown = [name for name in settings if name not in accepted]
+    if unknown and not takes_all:
+        _refuse_setting(function, unknown[0], accepted)
     offered = {**{k: meta[k] for k in META_NAMES[:-1] if k in meta}, "meta": meta}
     kwargs = {
         name: value
@@ -135,6 +139,17 @@ def _call_build_function(function, meta, settings):
         if name in accepted or (takes_all and name not in offered)
     }
     return function(**kwargs)
+
+
+def _refuse_setting(function, name, accepted):
+    own = [p for p in accepted if p not in META_NAMES]
+    close = difflib.get_close_matches(name, own, n=1)
+    hint = f" Did you mean model__{close[0]}?" if close else ""
+    raise TypeError(
+        f"model__{name} is set, but the model function "
+        f"{getattr(function, '__name__', function)!r} has no parameter "
+        f"{name!r}.{hint} It takes: {', '.join(own) or 'nothing but what fit learned'}."
+    )
 
 
 def _clone(model):

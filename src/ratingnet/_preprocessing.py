@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._validation import is_number
@@ -294,7 +295,7 @@ def _long_tailed(values, threshold=2.0):
 def _as_frame(X):
     if isinstance(X, pd.DataFrame):
         return X
-    array = np.asarray(X)
+    array = X.toarray() if sparse.issparse(X) else np.asarray(X)
     if array.ndim != 2:
         raise ValueError(
             f"Expected 2D array, got {array.ndim}D array instead; pass a "

@@ -15,6 +15,7 @@ from numbers import Real
 
 import keras
 import numpy as np
+from scipy import sparse
 
 from . import _engine
 from ._base import FitPlan
@@ -236,6 +237,7 @@ class RatingRegressor(KerasRegressor):
     # Fit ------------------------------------------------------------------
 
     def _plan_fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+        X = X.toarray() if sparse.issparse(X) else X
         self._n_rows = len(X)
         self._n_train = len(X) - int(len(X) * self._validation_fraction())
         return super()._plan_fit(X, y, sample_weight, X_val, y_val)

@@ -111,6 +111,13 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         y = y.reshape(len(y), -1)
         if reset:
             self._learn_target(y)
+        elif y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y.shape[1]} column(s), but this warm-started "
+                f"{type(self).__name__} was fitted on {self.n_outputs_}: a warm "
+                "start continues the same model. Fit with warm_start=False for "
+                "another target."
+            )
         return ((y - self.target_shift_) / self.target_scale_).astype(np.float32)
 
     def _learn_target(self, y):

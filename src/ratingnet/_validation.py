@@ -2,13 +2,19 @@
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 
 def check_features(estimator, X, *, reset):
-    """X as a 2-D float32 array with finite values, and its columns recorded."""
+    """X as a 2-D float32 array with finite values, and its columns recorded.
+
+    Sparse X (a OneHotEncoder's output) is made dense: the networks take
+    dense rows.
+    """
     _refuse_text_columns(estimator, X)
-    X = validate_data(estimator, X, reset=reset, dtype=np.float32)
+    X = validate_data(estimator, X, reset=reset, dtype=np.float32, accept_sparse=True)
+    X = _dense(X)
     if X.shape[1] == 0:
         raise ValueError(
             f"X has no columns (shape {X.shape}); {type(estimator).__name__} "
@@ -27,9 +33,11 @@ def check_training_data(estimator, X, y, sample_weight=None):
         X,
         y,
         dtype=np.float32,
+        accept_sparse=True,
         multi_output=True,
         y_numeric=estimator._requires_numeric_target,
     )
+    X = _dense(X)
     if X.shape[1] == 0:
         raise ValueError(
             f"X has no columns (shape {X.shape}); {type(estimator).__name__} "
@@ -37,6 +45,10 @@ def check_training_data(estimator, X, y, sample_weight=None):
         )
     weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
     return X, y, weights
+
+
+def _dense(X):
+    return X.toarray() if sparse.issparse(X) else X
 
 
 def _refuse_text_columns(estimator, X):

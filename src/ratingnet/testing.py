@@ -1,11 +1,14 @@
 """Helpers for testing ratingnet's estimators with scikit-learn's own checks."""
 
+_WEIGHTS_ARE_NOT_REPEATS = (
+    "Training is stochastic gradient descent over shuffled mini-batches: "
+    "a repeated row lands in other batches than a weighted one, so the "
+    "fits differ although both minimise the same weighted loss."
+)
+
 _SHARED = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "Training is stochastic gradient descent over shuffled mini-batches: "
-        "a repeated row lands in other batches than a weighted one, so the "
-        "fits differ although both minimise the same weighted loss."
-    ),
+    "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_ARE_NOT_REPEATS,
+    "check_sample_weight_equivalence_on_sparse_data": _WEIGHTS_ARE_NOT_REPEATS,
     "check_methods_subset_invariance": (
         "Predictions run in float32 on batches padded to a power of two; "
         "XLA's matrix products round differently for different batch shapes, "
