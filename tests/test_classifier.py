@@ -125,3 +125,30 @@ def test_cross_val_score(classification_data):
 
     assert scores.shape == (3,)
     assert scores.min() > 0.7
+
+
+def test_the_default_head_follows_a_categorical_loss(classification_data):
+    X, y = classification_data
+    two = np.where(y == y[0], "same", "other")
+
+    for loss in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
+        est = KerasClassifier(loss=loss, epochs=20, random_state=0).fit(X, two)
+        assert est.model_.output_shape[-1] == 2
+        assert est.history_["loss"][-1] < est.history_["loss"][0]
+
+
+def test_a_loss_that_misreads_the_head_is_refused(classification_data):
+    X, y = classification_data
+    many = np.arange(len(y)) % 3
+
+    def one_unit(n_features_in_):
+        return keras.Sequential(
+            [keras.Input((n_features_in_,)), keras.layers.Dense(1, "sigmoid")]
+        )
+
+    with pytest.raises(ValueError, match="compares one column"):
+        KerasClassifier(loss="binary_crossentropy", epochs=1).fit(X, many)
+    two = np.where(y == y[0], "same", "other")
+    loss = "sparse_categorical_crossentropy"
+    with pytest.raises(ValueError, match="over which it is always 0"):
+        KerasClassifier(one_unit, loss=loss, epochs=1).fit(X, two)

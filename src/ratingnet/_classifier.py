@@ -70,7 +70,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def _default_model(self, n_features_in_, n_outputs_, n_classes_, **settings):
         del n_outputs_
-        units = 1 if n_classes_ <= 2 else n_classes_
+        # Two classes get one sigmoid unit, unless the loss is a categorical
+        # one, which needs a unit per class.
+        single = n_classes_ <= 2 and not _is_categorical(self.loss)
+        units = 1 if single else n_classes_
         activation = "sigmoid" if units == 1 else "softmax"
         return super()._default_model(
             n_features_in_, units, output_activation=activation, **settings
@@ -93,6 +96,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     def _training_spec(self, params):
         spec = super()._training_spec(params)
         _check_probability_output(self.model_, spec.loss)
+        _check_loss_fits_output(self._units(), spec.loss, self.n_classes_)
         self._logits = spec.loss.from_logits
         self._one_hot = _takes_one_hot(spec.loss)
         return spec
@@ -131,6 +135,33 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         """Predicted labels for X, of the type of the labels given to fit."""
         codes = np.argmax(self.predict_proba(X), axis=1)
         return self.classes_[codes]
+
+
+def _is_categorical(loss):
+    """Whether a loss as given (name, Loss or function) is a categorical one."""
+    name = loss if isinstance(loss, str) else getattr(loss, "name", None)
+    name = name or getattr(loss, "__name__", "")
+    return "categorical" in name.lower()
+
+
+def _check_loss_fits_output(units, loss, n_classes):
+    """Refuse a loss that reads the model's outputs as another head's."""
+    if units == 1 and _is_categorical(loss):
+        raise ValueError(
+            f"The loss {loss.name!r} compares a unit per class, but the model "
+            "ends in one unit, over which it is always 0: nothing would be "
+            "learned. Use loss='binary_crossentropy' (the default for one "
+            f"unit), or end the model with Dense({n_classes}, "
+            "activation='softmax')."
+        )
+    if units > 1 and "binary" in loss.name.lower():
+        raise ValueError(
+            f"The loss {loss.name!r} compares one column, but the model ends "
+            f"in {units} units, one per class. Use "
+            "loss='sparse_categorical_crossentropy' (the default for several "
+            "units), or end a two-class model with Dense(1, "
+            "activation='sigmoid')."
+        )
 
 
 def _takes_one_hot(loss):
