@@ -1,7 +1,6 @@
 """The shared base of ratingnet's scikit-learn estimators around Keras models."""
 
 import copy
-import math
 from dataclasses import dataclass
 
 import jax
@@ -26,6 +25,7 @@ from ._params import (
 from ._persist import model_from_state, model_to_state
 from ._progress import reporter
 from ._validation import check_features, check_training_data
+from ._validation_split import split_validation, stack_validation
 from .exceptions import NotFittedError
 
 _PREDICT_BATCH = 4096
@@ -240,7 +240,7 @@ class BaseKerasEstimator(BaseEstimator):
         """Everything a fit decides before training: data, model and settings."""
         params = self._settings()
         X, y, sample_weight = self._check_training_data(X, y, sample_weight)
-        X, y, sample_weight, X_val, y_val, weight_val = _split_validation(
+        X, y, sample_weight, X_val, y_val, weight_val = split_validation(
             params["validation_split"], X, y, sample_weight, X_val, y_val
         )
         continuing = params["warm_start"] and hasattr(self, "model_")
@@ -343,7 +343,7 @@ class BaseKerasEstimator(BaseEstimator):
         return np.zeros(n_columns), np.ones(n_columns)
 
     def _plan(self, params, X, target, sample_weight, validation):
-        inputs, y, weights, train_rows, val_rows = _stack_validation(
+        inputs, y, weights, train_rows, val_rows = stack_validation(
             X, target, sample_weight, validation
         )
         shift, scale = self._target_affine(y.shape[1])
@@ -566,45 +566,3 @@ def _pad_rows(rows):
     if n == len(rows):
         return rows
     return np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), axis=0)])
-
-
-def _split_validation(split, X, y, sample_weight, X_val, y_val):
-    """Hold out the last ``split`` of the rows, as Keras does, unless X_val is given.
-
-    Returns X, y and sample weights to train on, then X_val, y_val and the
-    held-out rows' weights (None for validation data given to fit).
-    """
-    if X_val is not None or not split:
-        return X, y, sample_weight, X_val, y_val, None
-    if not 0.0 < split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1); got {split!r}.")
-
-    # Keras trains on the first floor(n * (1 - split)) rows.
-    n_train = int(math.floor(len(X) * (1.0 - split)))
-    if n_train < 1 or n_train == len(X):
-        raise ValueError(
-            f"validation_split={split} leaves {n_train} of {len(X)} rows for "
-            "training; choose a split that keeps rows on both sides."
-        )
-    train, held_out = slice(None, n_train), slice(n_train, None)
-    return (
-        X[train],
-        y[train],
-        sample_weight[train],
-        X[held_out],
-        y[held_out],
-        sample_weight[held_out],
-    )
-
-
-def _stack_validation(X, target, sample_weight, validation):
-    """One table of training and validation rows, and the row indices of each."""
-    n = len(X)
-    if validation is None:
-        return [X], target, sample_weight, np.arange(n), np.arange(0)
-
-    X_val, target_val, weight_val = validation
-    X = np.concatenate([X, X_val])
-    target = np.concatenate([target, target_val])
-    sample_weight = np.concatenate([sample_weight, weight_val])
-    return [X], target, sample_weight, np.arange(n), np.arange(n, len(X))
