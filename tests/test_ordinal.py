@@ -13,7 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    cross_val_predict,
+    cross_val_score,
+)
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 TEXT_LEVELS = ["Very Low", "Low", "Medium", "High", "Very High"]
@@ -361,3 +366,13 @@ def test_level_scorers_read_text_levels_on_the_models_scale(ordinal_data):
     by_score = cross_val_score(est, X, labels, cv=3)
 
     np.testing.assert_allclose(by_name, by_score)
+
+
+def test_codes_from_a_label_encoding_tool_are_named_as_such():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 3))
+    y = np.digitize(X[:, 0], [-0.5, 0.5]) + 1
+    model = KerasOrdinalRegressor(levels=[1, 2, 3], epochs=1, random_state=0)
+
+    with pytest.raises(ValueError, match="look like codes 0..K-1"):
+        cross_val_predict(model, X, y, cv=3, method="predict_proba")

@@ -1,5 +1,7 @@
 """KerasOrdinalRegressor: a Keras model that predicts ordered levels (ratings)."""
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
@@ -205,6 +207,7 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
                 f"{name} contains labels that are not levels of the scale: "
                 f"{shown}. The levels are {_show(self.levels_)}. Pass every "
                 "level the labels can take as levels=[...], lowest first."
+                + _encoded_hint(labels, len(self.levels_))
             )
         return positions
 
@@ -308,6 +311,20 @@ def _is_numeric(values):
         return True
     inferred = pd.api.types.infer_dtype(values, skipna=False)
     return values.dtype.kind == "O" and inferred in _NUMBER_KINDS
+
+
+def _encoded_hint(labels, n_levels):
+    """A hint when the labels look like codes 0..K-1 that a tool made."""
+    values = pd.unique(np.asarray(labels, dtype=object))
+    codes = all(isinstance(v, Integral) and 0 <= v < n_levels for v in values)
+    if not codes:
+        return ""
+    return (
+        " These look like codes 0..K-1: scikit-learn tools that encode "
+        "classifier labels (cross_val_predict with method='predict_proba', "
+        "StackingClassifier) pass codes instead of levels. Use "
+        "ratingnet.cross_validate or method='predict' there."
+    )
 
 
 def _given_levels(levels):
