@@ -550,3 +550,16 @@ def test_a_misspelled_model_setting_is_refused(regression_data):
 
     with pytest.raises(TypeError, match="Did you mean model__units"):
         KerasRegressor(build, model__unit=64, epochs=1).fit(X, y)
+
+
+def test_pickle_keeps_the_arguments_of_a_keras_loss(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(_small, loss=keras.losses.Huber(delta=3.0), epochs=2)
+    est.set_params(random_state=0).fit(X, y)
+
+    again = pickle.loads(pickle.dumps(est))
+
+    assert again.loss._fn_kwargs["delta"] == 3.0
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    refit = pickle.loads(pickle.dumps(clone(est))).fit(X, y)
+    np.testing.assert_array_equal(refit.predict(X), est.predict(X))

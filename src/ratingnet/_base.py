@@ -22,7 +22,7 @@ from ._params import (
     resolve_renamed,
     routed,
 )
-from ._persist import model_from_state, model_to_state
+from ._persist import loss_from_state, loss_to_state, model_from_state, model_to_state
 from ._progress import reporter
 from ._validation import check_features, check_training_data
 from ._validation_split import split_validation, stack_validation
@@ -478,8 +478,11 @@ class BaseKerasEstimator(BaseEstimator):
 
     def __getstate__(self):
         state = dict(vars(self))
-        for name in ("_spec", "_state", "_predict_program"):
+        # What a fit builds again from the parameters after unpickling.
+        for name in ("_spec", "_state", "_predict_program", "_training_settings"):
             state.pop(name, None)
+        if "loss" in state:
+            state["loss"] = loss_to_state(state["loss"])
         if "model_" in state:
             state["model_"] = model_to_state(self.model_)
         if state.get("_members") is not None:
@@ -488,6 +491,8 @@ class BaseKerasEstimator(BaseEstimator):
 
     def __setstate__(self, state):
         vars(self).update(state)
+        if "loss" in state:
+            self.loss = loss_from_state(state["loss"])
         if state.get("_members") is not None:
             self._members = jax.device_put(state["_members"])
         if "model_" in state:
