@@ -43,13 +43,14 @@ class _EpochTable:
     def __call__(self, first_epoch, logs):
         shown = list(_shown(logs))
         if not self.header_written:
-            names = "".join(f"{name:>12}" for name, _ in shown)
+            # A space before each column: names may fill their 12 places.
+            names = "".join(f" {name:>12}" for name, _ in shown)
             _write(f"{'epoch':>{max(self.width, 5)}}{names}")
             self.header_written = True
 
         for i in range(_n_epochs(logs)):
             values = {name: float(v[0, i]) for name, v in shown}
-            cells = "".join(f"{value:>12.4g}" for value in values.values())
+            cells = "".join(f" {value:>12.4g}" for value in values.values())
             _write(
                 f"{first_epoch + i + 1:>{max(self.width, 5)}}{cells}"
                 f"{self._mark(values)}"

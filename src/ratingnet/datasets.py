@@ -22,7 +22,7 @@ def load_wine(*, return_X_y=False):
     --------
     >>> from ratingnet.datasets import load_wine
     >>> X, y = load_wine(return_X_y=True)
-    >>> X.shape, sorted(y.unique())
+    >>> X.shape, sorted(y.unique().tolist())
     ((1599, 11), [3, 4, 5, 6, 7, 8])
     """
     with resources.files("ratingnet").joinpath("data/winequality-red.csv").open() as f:
