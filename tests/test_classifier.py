@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import cross_val_predict, cross_val_score
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +152,13 @@ def test_a_loss_that_misreads_the_head_is_refused(classification_data):
     loss = "sparse_categorical_crossentropy"
     with pytest.raises(ValueError, match="over which it is always 0"):
         KerasClassifier(one_unit, loss=loss, epochs=1).fit(X, two)
+
+
+def test_log_probabilities_for_scikit_learns_tools(classification_data):
+    X, y = classification_data
+    est = KerasClassifier(epochs=2, random_state=0).fit(X, y)
+
+    logs = cross_val_predict(est, X, y, cv=2, method="predict_log_proba")
+
+    np.testing.assert_allclose(np.exp(est.predict_log_proba(X)), est.predict_proba(X))
+    assert logs.shape == (len(y), len(est.classes_))

@@ -376,3 +376,12 @@ def test_codes_from_a_label_encoding_tool_are_named_as_such():
 
     with pytest.raises(ValueError, match="look like codes 0..K-1"):
         cross_val_predict(model, X, y, cv=3, method="predict_proba")
+
+
+def test_log_probabilities_are_the_probabilities_logged():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 3))
+    y = np.digitize(X[:, 0], [-0.5, 0.5]) + 1
+    est = KerasOrdinalRegressor(epochs=2, random_state=0).fit(X, y)
+
+    np.testing.assert_allclose(np.exp(est.predict_log_proba(X)), est.predict_proba(X))

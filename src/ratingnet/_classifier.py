@@ -131,6 +131,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             return softmax(outputs, axis=1)
         return outputs / outputs.sum(axis=1, keepdims=True)
 
+    def predict_log_proba(self, X):
+        """The logarithm of ``predict_proba(X)``; -inf where a probability is 0."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
     def predict(self, X):
         """Predicted labels for X, of the type of the labels given to fit."""
         codes = np.argmax(self.predict_proba(X), axis=1)

@@ -255,6 +255,11 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
         """Level probabilities for X, (n_samples, n_levels), in ``levels_`` order."""
         return level_probabilities(self._forward(X))
 
+    def predict_log_proba(self, X):
+        """The logarithm of ``predict_proba(X)``; -inf where a probability is 0."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
     def predict(self, X):
         """The median level of each row, in the type of the levels."""
         positions = median_level(self._forward(X))
