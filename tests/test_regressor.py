@@ -563,3 +563,15 @@ def test_pickle_keeps_the_arguments_of_a_keras_loss(regression_data):
     np.testing.assert_array_equal(again.predict(X), est.predict(X))
     refit = pickle.loads(pickle.dumps(clone(est))).fit(X, y)
     np.testing.assert_array_equal(refit.predict(X), est.predict(X))
+
+
+def test_a_warm_refit_on_other_columns_changes_nothing(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(_small, epochs=1, warm_start=True, random_state=0).fit(X, y)
+    before = est.predict(X)
+
+    with pytest.raises(ValueError, match="is expecting"):
+        est.fit(np.c_[X, X], y)
+
+    assert est.n_features_in_ == X.shape[1]
+    np.testing.assert_array_equal(est.predict(X), before)

@@ -239,11 +239,14 @@ class BaseKerasEstimator(BaseEstimator):
     def _plan_fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
         """Everything a fit decides before training: data, model and settings."""
         params = self._settings()
-        X, y, sample_weight = self._check_training_data(X, y, sample_weight)
+        continuing = params["warm_start"] and hasattr(self, "model_")
+        # A warm start checks X against the columns it learned, changing none.
+        X, y, sample_weight = self._check_training_data(
+            X, y, sample_weight, reset=not continuing
+        )
         X, y, sample_weight, X_val, y_val, weight_val = split_validation(
             params["validation_split"], X, y, sample_weight, X_val, y_val
         )
-        continuing = params["warm_start"] and hasattr(self, "model_")
         target = self._encode_target(y, reset=not continuing)
         validation = self._validation_data(X_val, y_val, weight_val)
 
@@ -310,9 +313,9 @@ class BaseKerasEstimator(BaseEstimator):
 
     # Hooks of the subclasses ----------------------------------------------
 
-    def _check_training_data(self, X, y, sample_weight):
+    def _check_training_data(self, X, y, sample_weight, reset=True):
         """Validated X (2-D float32), y and sample weights; learns X's columns."""
-        return check_training_data(self, X, y, sample_weight)
+        return check_training_data(self, X, y, sample_weight, reset=reset)
 
     def _check_features(self, X):
         """X at predict time, validated against the columns seen in fit."""

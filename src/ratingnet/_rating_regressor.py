@@ -151,7 +151,8 @@ class RatingRegressor(KerasRegressor):
 
     # Data -----------------------------------------------------------------
 
-    def _check_training_data(self, X, y, sample_weight):
+    def _check_training_data(self, X, y, sample_weight, reset=True):
+        del reset  # every fit starts afresh: RatingRegressor has no warm start
         self.preprocessor_ = TablePreprocessor(max_onehot=self.max_onehot).fit(X)
         encoded = self.preprocessor_.transform(X)
         encoded, y, sample_weight = check_training_data(self, encoded, y, sample_weight)

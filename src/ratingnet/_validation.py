@@ -23,8 +23,12 @@ def check_features(estimator, X, *, reset):
     return X
 
 
-def check_training_data(estimator, X, y, sample_weight=None):
-    """Validated X, y (2-D, numeric) and sample weights for fit."""
+def check_training_data(estimator, X, y, sample_weight=None, *, reset=True):
+    """Validated X, y (2-D, numeric) and sample weights for fit.
+
+    With ``reset``, the estimator learns X's columns; without, X is checked
+    against them.
+    """
     _refuse_text_columns(estimator, X)
     if estimator._requires_numeric_target:
         _refuse_text_target(estimator, y)
@@ -32,6 +36,7 @@ def check_training_data(estimator, X, y, sample_weight=None):
         estimator,
         X,
         y,
+        reset=reset,
         dtype=np.float32,
         accept_sparse=True,
         multi_output=True,
