@@ -453,3 +453,10 @@ def test_seeds_out_of_range_are_refused_by_the_parser(capsys):
         main(["fit", "--example", "wine", "--out", "m", "--seed", "-1"])
 
     assert "--seed: must be between 0 and 2**32 - 1" in capsys.readouterr().err
+
+
+def test_an_output_under_a_file_is_refused_before_any_work(files, tmp_path, capsys):
+    under = files["new.csv"] / "model"
+    argv = ["fit", files["ratings.csv"], "--target", "rating", "--out", under]
+
+    assert f"{files['new.csv']} is a file, not a folder" in _error(capsys, argv)

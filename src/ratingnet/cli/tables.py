@@ -306,6 +306,12 @@ def refuse_existing(path, force, option, *, folder=False):
     by a file.
     """
     path = Path(path)
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise CLIError(
+            f"{path} cannot be written: {blocking} is a file, not a folder. "
+            f"Give another {option} path."
+        )
     if path.is_dir() and not folder:
         raise CLIError(f"{path} is a folder. Give the path of a file for {option}.")
     if path.exists() and not path.is_dir() and folder:
