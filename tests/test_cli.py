@@ -231,6 +231,11 @@ def test_predict_refuses_missing_columns_and_unseen_categories(
     assert "'purple' (first in row 1)" in unseen
     assert not out.exists()
 
+    argv = ["predict", model_dir, files["unseen.csv"], "--out", out, "--allow-unseen"]
+    assert main([str(a) for a in argv]) == 0
+    assert "1 row(s) of column 'color' hold categories" in capsys.readouterr().err
+    assert len(pd.read_csv(out)) == 15
+
 
 def test_existing_outputs_need_force(files, model_dir, tmp_path, capsys):
     out = tmp_path / "p.parquet"

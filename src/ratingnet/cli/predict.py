@@ -43,6 +43,12 @@ def add_parser(commands):
         help="where to write the predictions: CSV, or Parquet for .parquet/.pq",
     )
     parser.add_argument("--id", metavar="COL", help="copy this column into the output")
+    parser.add_argument(
+        "--allow-unseen",
+        action="store_true",
+        help="predict rows with categories the model never saw in training, "
+        "which it encodes as it encodes its rare ones (default: refuse them)",
+    )
     options.add_output(parser, force="replace an existing --out file")
     parser.set_defaults(run=run)
 
@@ -55,7 +61,7 @@ def run(args):
 
     frame = read_table(path, text_columns=_text_columns(manifest))
     _check_id(frame, args.id, manifest)
-    X = _features(frame, manifest, args.id)
+    X = _features(frame, manifest, args.id, out if args.allow_unseen else None)
     with out.progress("predicting"):
         estimator = load(args.model_dir)
         predicted = estimator.predict(X)
@@ -120,8 +126,12 @@ def _is_rating(manifest):
     return (manifest.get("target") or {}).get("kind") == "rating"
 
 
-def _features(frame, manifest, id_column):
-    """The model's feature columns of the table, checked against training."""
+def _features(frame, manifest, id_column, unseen_notes=None):
+    """The model's feature columns of the table, checked against training.
+
+    Categories the model never saw are refused, or with ``unseen_notes``
+    (an Output) noted.
+    """
     needed = manifest["features"]["columns"]
     if needed is None:
         return frame.drop(columns=[id_column] if id_column else [])
@@ -135,7 +145,7 @@ def _features(frame, manifest, id_column):
         )
     known = manifest["info"].get("categories") or {}
     X = _as_training_text(frame[needed], known)
-    _check_categories(X, known)
+    _check_categories(X, known, unseen_notes)
     return as_categories(X, manifest["info"].get("as_categories") or [])
 
 
@@ -159,18 +169,28 @@ def _text(value):
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _check_categories(X, known):
+def _check_categories(X, known, out=None):
+    """Refuse categories the model never saw; with ``out``, note them instead."""
     for column, categories in known.items():
         values = X[column].dropna()
         unseen = values[~values.isin(categories)]
-        if len(unseen):
-            new = shorten(sorted(map(repr, set(unseen))), 5)
-            raise CLIError(
-                f"Column {column!r} has categories the model never saw in "
-                f"training: {new} (first in row {unseen.index[0] + 1}). It "
-                f"knows: {shorten(map(repr, categories), 10)}. Correct those "
-                "values, or fit the model again on data that has them."
+        if not len(unseen):
+            continue
+        new = shorten(sorted(map(repr, set(unseen))), 5)
+        if out is not None:
+            out.note(
+                f"note: {len(unseen)} row(s) of column {column!r} hold categories "
+                f"the model never saw in training ({new}); it encodes them as "
+                "its rare ones."
             )
+            continue
+        raise CLIError(
+            f"Column {column!r} has categories the model never saw in "
+            f"training: {new} (first in row {unseen.index[0] + 1}). It "
+            f"knows: {shorten(map(repr, categories), 10)}. Correct those "
+            "values, fit the model again on data that has them, or add "
+            "--allow-unseen to predict them as the model's rare ones."
+        )
 
 
 def _result(frame, predicted, manifest, id_column):
