@@ -250,16 +250,15 @@ class BaseKerasEstimator(BaseEstimator):
         target = self._encode_target(y, reset=not continuing)
         validation = self._validation_data(X_val, y_val, weight_val)
 
+        settings = _training_settings(params)
         if not continuing:
             self._initialize(params, target)
-        elif self._spec is None or self._training_settings != _training_settings(
-            params
-        ):
+        elif self._spec is None or self._training_settings != settings:
             # Unpickled (the optimizer state was not kept; the weights were),
             # or a new loss, optimizer or metrics: they train from here on,
             # with a fresh optimizer state.
             self._spec = self._training_spec(params)
-            self._training_settings = _training_settings(params)
+            self._training_settings = settings
             self._state = None
         return self._plan(params, X, target, sample_weight, validation)
 

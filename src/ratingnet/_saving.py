@@ -125,7 +125,7 @@ def load(path):
         return _decode(path, manifest)
     except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as error:
         raise ValueError(
-            f"The saved model at {path} is damaged: {_damage(path, manifest, error)}. "
+            f"The saved model at {path} is damaged: {_damage(error)}. "
             "Save the model again (or fit it again with `ratingnet fit`)."
         ) from None
 
@@ -137,37 +137,32 @@ def _decode(path, manifest):
         return Decoder(arrays, models).decode(manifest["estimator"])
 
 
-class _UnreadableFile(ValueError):
-    """A file of a saved model that is there but cannot be read."""
+class _DamagedFile(ValueError):
+    """A file of a saved model that is missing or cannot be read."""
 
 
 def _read_arrays(path):
     if not (path / ARRAYS).is_file():
-        raise FileNotFoundError(ARRAYS)
+        raise _DamagedFile(f"{ARRAYS} is missing")
     try:
         with np.load(path / ARRAYS, allow_pickle=False) as stored:
             return {key: stored[key] for key in stored.files}
     except (ValueError, OSError, zipfile.BadZipFile):
-        raise _UnreadableFile(f"{ARRAYS} is not a readable NumPy archive") from None
+        raise _DamagedFile(f"{ARRAYS} is not a readable NumPy archive") from None
 
 
 def _read_keras(path, name):
     if not (path / name).is_file():
-        raise FileNotFoundError(name)
+        raise _DamagedFile(f"{name} is missing")
     try:
         return _load_keras(path / name)
     except (ValueError, OSError, zipfile.BadZipFile):
-        raise _UnreadableFile(f"{name} is not a readable Keras model file") from None
+        raise _DamagedFile(f"{name} is not a readable Keras model file") from None
 
 
-def _damage(path, manifest, error):
+def _damage(error):
     """Which part of a saved model could not be read, in a few words."""
-    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
-    expected = [files.get("arrays")] + list(files.get("models") or [])
-    missing = [name for name in expected if name and not (path / name).is_file()]
-    if missing:
-        return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
-    if isinstance(error, _UnreadableFile):
+    if isinstance(error, _DamagedFile):
         return str(error)
     if isinstance(error, KeyError):
         return f"{MANIFEST} lacks {error}"
