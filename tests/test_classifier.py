@@ -4,6 +4,7 @@ from ratingnet import KerasClassifier
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_predict, cross_val_score
@@ -97,6 +98,38 @@ def test_an_output_without_probabilities_needs_a_logits_loss(classification_data
 
     with pytest.raises(ValueError, match="ends in a linear activation, but the loss"):
         KerasClassifier(linear_output, epochs=1).fit(X, y)
+
+
+def test_probabilities_with_a_logits_loss_are_refused(classification_data):
+    X, _ = classification_data
+
+    def softmax_output(n_features_in_):
+        return keras.Sequential(
+            [
+                keras.Input((n_features_in_,)),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
+
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with pytest.raises(ValueError, match="apply the softmax a second time"):
+        KerasClassifier(softmax_output, loss=loss, epochs=1).fit(
+            X, np.arange(len(X)) % 3
+        )
+
+
+@pytest.mark.parametrize(
+    ("labels", "dtype"),
+    [([0, 1], "Int64"), ([False, True], "boolean")],
+)
+def test_nullable_pandas_labels_keep_their_type(classification_data, labels, dtype):
+    X, y = classification_data
+    y = pd.Series(np.asarray(labels)[(y == y[0]).astype(int)], dtype=dtype)
+
+    est = KerasClassifier(epochs=1).fit(X, y)
+
+    assert est.classes_.dtype == y.dtype.numpy_dtype
+    assert est.predict(X[:3]).dtype == y.dtype.numpy_dtype
 
 
 def test_missing_labels_are_named(classification_data):

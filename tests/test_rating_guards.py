@@ -6,6 +6,7 @@ from ratingnet import KerasClassifier, KerasRegressor, RatingTargetWarning
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.model_selection import cross_val_score
 
@@ -38,7 +39,7 @@ def test_classifier_on_ratings_warns_with_the_one_line_fix(ratings):
         KerasClassifier(epochs=1).fit(X, y)
 
     message = str(record[0].message)
-    assert "looks like a rating (ordered levels 1.0, 2.0, 3.0, 4.0, 5.0)" in message
+    assert "looks like a rating (ordered levels 1, 2, 3, 4, 5)" in message
     assert "KerasRegressor(...)" in message
 
 
@@ -101,7 +102,7 @@ def test_many_output_units_for_one_target_is_an_error(ratings):
         KerasRegressor(dense_head(5, "linear"), epochs=1).fit(X, y)
 
 
-@pytest.mark.parametrize("loss", ["binary_crossentropy", "hinge"])
+@pytest.mark.parametrize("loss", ["binary_crossentropy", "hinge", "kl_divergence"])
 def test_classification_loss_on_a_regressor_is_an_error(ratings, loss):
     X, y = ratings
 
@@ -132,6 +133,54 @@ def test_a_non_negative_output_needs_a_non_negative_target(ratings, activation):
 
     assert est.set_params(target_scaling="minmax").fit(X, y).predict(X).min() >= 1.0
     assert est.set_params(target_scaling=None).fit(X, y).predict(X).min() >= 0.0
+
+
+@pytest.mark.parametrize(
+    ("layer", "name"),
+    [(keras.layers.ReLU, "relu"), (lambda: keras.layers.ReLU(6.0), "relu6")],
+)
+def test_an_activation_layer_at_the_end_is_checked_too(ratings, layer, name):
+    X, y = ratings
+
+    def build(n_features_in_):
+        return keras.Sequential(
+            [keras.Input((n_features_in_,)), keras.layers.Dense(1), layer()]
+        )
+
+    with pytest.raises(ValueError, match=rf"ends in {name}, whose outputs"):
+        KerasRegressor(build, epochs=1).fit(X, y)
+
+
+def test_a_leaky_relu_layer_at_the_end_reaches_every_target(ratings):
+    X, y = ratings
+
+    def build(n_features_in_):
+        return keras.Sequential(
+            [
+                keras.Input((n_features_in_,)),
+                keras.layers.Dense(1),
+                keras.layers.LeakyReLU(),
+            ]
+        )
+
+    assert KerasRegressor(build, epochs=1).fit(X, y).predict(X).shape == y.shape
+
+
+def test_classifier_on_ordered_text_categories_warns_in_their_order(ratings):
+    X, y = ratings
+    names = ["poor", "fair", "good", "very good", "excellent"]
+    labels = pd.Series(
+        pd.Categorical(
+            np.array(names)[y.astype(int) - 1], categories=names, ordered=True
+        )
+    )
+
+    with pytest.warns(RatingTargetWarning) as record:
+        KerasClassifier(epochs=1).fit(X, labels)
+
+    assert "ordered levels poor, fair, good, very good, excellent" in str(
+        record[0].message
+    )
 
 
 @pytest.mark.parametrize("loss", ["msle", "mape", "poisson"])

@@ -6,13 +6,20 @@ from dataclasses import dataclass
 import jax
 import keras
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _engine
-from ._compile import compiled_setting, make_loss, make_metrics, make_optimizer
+from ._compile import (
+    compiled_setting,
+    loss_weight,
+    make_loss,
+    make_metrics,
+    make_optimizer,
+)
 from ._model import build_model, default_model
 from ._params import (
     check_counts,
@@ -240,6 +247,8 @@ class BaseKerasEstimator(BaseEstimator):
         """Everything a fit decides before training: data, model and settings."""
         params = self._settings()
         continuing = params["warm_start"] and hasattr(self, "model_")
+        # Validation turns a categorical y into plain values; keep its order.
+        self._categories = _ordered_categories(y)
         # A warm start checks X against the columns it learned, changing none.
         X, y, sample_weight = self._check_training_data(
             X, y, sample_weight, reset=not continuing
@@ -308,7 +317,8 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _loss(self, params):
         loss = params["loss"] or compiled_setting(self.model_, "loss")
-        return make_loss(loss or self._default_loss(), routed(params, "loss"))
+        weight = loss_weight(compiled_setting(self.model_, "loss_weights"))
+        return make_loss(loss or self._default_loss(), routed(params, "loss"), weight)
 
     # Hooks of the subclasses ----------------------------------------------
 
@@ -573,3 +583,11 @@ def _pad_rows(rows):
     if n == len(rows):
         return rows
     return np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), axis=0)])
+
+
+def _ordered_categories(y):
+    """The categories of a pandas ordered categorical y, in order; else None."""
+    dtype = getattr(y, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
+        return list(dtype.categories)
+    return None

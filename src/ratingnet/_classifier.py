@@ -1,6 +1,7 @@
 """KerasClassifier: a Keras model that predicts classes, for scikit-learn."""
 
 import numpy as np
+import pandas as pd
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
@@ -40,7 +41,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         check_no_missing_labels(y)
         if reset:
             check_classification_targets(y)
-            warn_classifier_on_ratings(y)
+            warn_classifier_on_ratings(self._with_order(y))
             self.classes_ = np.unique(y)
             self.n_classes_ = len(self.classes_)
             if self.n_classes_ < 2:
@@ -49,6 +50,12 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
                     "needs at least two classes to learn from."
                 )
         return self._codes(y).astype(np.float32).reshape(-1, 1)
+
+    def _with_order(self, y):
+        """y as the ordered categorical it was given as, if it was one."""
+        if self._categories is None:
+            return y
+        return pd.Categorical(y, categories=self._categories, ordered=True)
 
     def _codes(self, y):
         """Positions of the labels in ``classes_``; unseen labels are an error."""
@@ -178,6 +185,14 @@ def _takes_one_hot(loss):
 def _check_probability_output(model, loss):
     """Refuse a loss on probabilities after an output that gives none."""
     activation = output_activation(model)
+    if loss.from_logits and activation in ("sigmoid", "softmax"):
+        raise ValueError(
+            f"The model ends in a {activation} activation, which gives "
+            f"probabilities, but the loss {loss.name!r} takes logits "
+            f"(from_logits=True): it would apply the {activation} a second "
+            "time, in training and in predict_proba. Drop from_logits=True, "
+            "or end the model in a linear activation."
+        )
     if loss.from_logits or activation in (None, "sigmoid", "softmax"):
         return
     raise ValueError(

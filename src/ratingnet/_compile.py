@@ -23,8 +23,11 @@ def compiled_setting(model, name):
     return config.config.get(name)
 
 
-def make_loss(loss, settings):
-    """A function of (y_true, y_pred) returning one loss value per row."""
+def make_loss(loss, settings, weight=1.0):
+    """A function of (y_true, y_pred) returning one loss value per row.
+
+    ``weight`` multiplies it, as ``compile(loss_weights=...)`` does.
+    """
     if isinstance(loss, str):
         loss = keras.losses.get(loss)
     elif isinstance(loss, type) and issubclass(loss, keras.losses.Loss):
@@ -37,7 +40,8 @@ def make_loss(loss, settings):
     if isinstance(loss, keras.losses.Loss):
         if settings:
             loss = loss.__class__.from_config({**loss.get_config(), **settings})
-        return _per_row(loss)
+        _warn_reduction(loss)
+        return _per_row(loss, float(weight))
     raise TypeError(
         f"loss must be a Keras loss name (such as 'mse'), a keras.losses.Loss "
         f"or a function of (y_true, y_pred); got {loss!r}."
@@ -53,23 +57,62 @@ BATCH_LOSS = (
 )
 
 
-def _per_row(loss):
-    """The loss as a function returning one value per row.
+def loss_weight(loss_weights):
+    """The one weight ``compile(loss_weights=...)`` gives a one-output model."""
+    if loss_weights is None:
+        return 1.0
+    values = loss_weights
+    if isinstance(loss_weights, dict):
+        values = list(loss_weights.values())
+    if isinstance(values, list | tuple):
+        if len(values) != 1:
+            raise ValueError(
+                f"The model was compiled with loss_weights={loss_weights!r}, "
+                "one per output, but ratingnet trains models with one output. "
+                "Give a single weight, or none."
+            )
+        values = values[0]
+    return float(values)
 
-    It carries the loss's ``name``, whether it takes ``from_logits``, and a
-    ``structure_key`` that tells losses apart for the program cache.
+
+REDUCTION = (
+    "The loss {name!r} has reduction={reduction!r}, but ratingnet reduces "
+    "every loss as Keras's default does, 'sum_over_batch_size': the weighted "
+    "sum over the rows of a batch, divided by their number. With "
+    "reduction='sum' the loss and its gradients would be batch_size times as "
+    "large; to train with larger steps, raise the optimizer's learning rate "
+    "instead."
+)
+
+
+def _warn_reduction(loss):
+    reduction = getattr(loss, "reduction", "sum_over_batch_size")
+    if reduction not in ("sum_over_batch_size", "mean"):
+        name = getattr(loss, "name", type(loss).__name__)
+        warn(REDUCTION.format(name=name, reduction=reduction), RatingnetWarning)
+
+
+def _per_row(loss, weight):
+    """The loss as a function returning one value per row, times ``weight``.
+
+    It computes in the loss's dtype (float32 under a mixed precision
+    policy, as Keras's losses do). It carries the loss's ``name``, whether
+    it takes ``from_logits``, and a ``structure_key`` that tells losses
+    apart for the program cache.
     """
 
     def per_row(y_true, y_pred):
-        values = loss.call(y_true, y_pred)
+        dtype = getattr(loss, "dtype", None) or "float32"
+        values = loss.call(jnp.asarray(y_true, dtype), jnp.asarray(y_pred, dtype))
         if jnp.ndim(values) == 0:
             warn(BATCH_LOSS.format(name=per_row.name), RatingnetWarning)
-        return jnp.mean(values, axis=tuple(range(1, jnp.ndim(values))))
+        values = jnp.mean(values, axis=tuple(range(1, jnp.ndim(values))))
+        return values if weight == 1.0 else values * weight
 
     function = getattr(loss, "fn", None)
     per_row.name = getattr(function, "__name__", type(loss).__name__)
     per_row.from_logits = bool(loss.get_config().get("from_logits"))
-    per_row.structure_key = _loss_key(loss, function)
+    per_row.structure_key = f"{_loss_key(loss, function)}*{weight!r}"
     return per_row
 
 

@@ -10,7 +10,7 @@ import keras
 from ._model import is_layer_graph
 from ._warnings import warn
 from .exceptions import RatingTargetWarning
-from .target import is_rating
+from .target import inspect_target, is_rating
 
 CLASSIFIER_ON_RATINGS = """\
 y looks like a rating (ordered levels {levels}), but KerasClassifier treats \
@@ -48,18 +48,20 @@ CLASSIFICATION_METRICS = frozenset(
 )
 
 # Words in a loss's name that mark it as a classification loss.
-_CLASSIFICATION_LOSS_WORDS = ("crossentropy", "hinge", "focal")
+_CLASSIFICATION_LOSS_WORDS = ("crossentropy", "hinge", "focal", "kl_divergence", "kld")
 
 
 def warn_classifier_on_ratings(y):
     """Warn when a classifier is about to be fitted on rating levels.
 
-    Up to three levels coded 0, 1, 2 are taken for class codes (as
-    ``LabelEncoder`` and scikit-learn's datasets write them), not a rating.
+    ``y`` is one that `is_rating` calls a rating: numbers on a grid, or a
+    pandas ordered categorical, whose levels keep their order. Up to three
+    levels coded 0, 1, 2 are taken for class codes (as ``LabelEncoder`` and
+    scikit-learn's datasets write them), not a rating.
     """
-    if y.dtype.kind not in "iuf" or not is_rating(y):
+    if not is_rating(y):
         return
-    levels = sorted(set(y.tolist()))
+    levels = list(inspect_target(y).levels)
     if len(levels) <= 3 and levels == list(range(len(levels))):
         return
     warn(
@@ -184,8 +186,19 @@ def output_activation(model):
     layer = model.layers[-1] if graph else None
     if isinstance(layer, keras.layers.Softmax):
         return "softmax"
+    if isinstance(layer, keras.layers.ReLU | keras.layers.ELU):
+        return _activation_layer_name(layer.get_config())
     activation = getattr(layer, "activation", None)
     return getattr(activation, "__name__", None)
+
+
+def _activation_layer_name(config):
+    """The activation a ReLU or ELU layer applies, when its settings are plain."""
+    if "alpha" in config:
+        return "elu" if config["alpha"] == 1.0 else None
+    if config["negative_slope"] or config["threshold"]:
+        return None
+    return {None: "relu", 6.0: "relu6"}.get(config["max_value"])
 
 
 def _name(metric):

@@ -8,6 +8,7 @@ import random
 import keras
 import numpy as np
 
+from ._engine.spec import adapted_layers
 from ._initializers import GlorotUniform, NumpyInitializer, Zeros
 from ._threefry import uniform_draws_in_numpy
 
@@ -87,7 +88,24 @@ def instantiate(model, meta, settings):
         )
     if not built.built:
         _build(built, meta["n_features_in_"])
+    if isinstance(model, keras.Model):
+        _copy_adapted_state(model, built)
     return built
+
+
+def _copy_adapted_state(model, clone):
+    """Give the clone what the instance's preprocessing layers learned by ``adapt``.
+
+    Cloning starts every weight afresh, but a Normalization layer's adapted
+    mean and variance are the data's, not something training starts from.
+    """
+    pairs = zip(adapted_layers(model), adapted_layers(clone), strict=False)
+    for layer, copy in pairs:
+        if type(layer) is not type(copy) or not layer.built:
+            continue
+        for source, target in zip(layer.weights, copy.weights, strict=True):
+            target.assign(source)
+        copy.finalize_state()
 
 
 def _build(model, n_features):
@@ -112,13 +130,21 @@ def is_layer_graph(model):
 
 
 def output_units(model, n_features):
-    """How many numbers the model outputs per row."""
+    """How many numbers the model outputs per row; refuses other output shapes."""
     try:
-        return model.output_shape[-1]
+        shape = tuple(model.output_shape)
     except AttributeError:
         # A subclassed model has no output_shape: trace its call.
         spec = model.compute_output_spec(keras.KerasTensor((None, n_features)))
-        return spec.shape[-1]
+        shape = tuple(spec.shape)
+    if len(shape) != 2 or shape[-1] is None:
+        raise ValueError(
+            f"The model's output has shape {shape}, but ratingnet trains "
+            "models whose output holds one row of units per input row, shape "
+            "(None, units), as Dense(1) gives (None, 1). End the model with a "
+            "Dense layer, or reshape its output with keras.layers.Reshape."
+        )
+    return shape[-1]
 
 
 def _call_build_function(function, meta, settings):

@@ -165,13 +165,6 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
 
     # Fit ------------------------------------------------------------------
 
-    def _plan_fit(self, X, y, *args, **kwargs):
-        # Validation turns a categorical y into plain values; keep its order.
-        dtype = getattr(y, "dtype", None)
-        ordered = isinstance(dtype, pd.CategoricalDtype) and dtype.ordered
-        self._categories = list(dtype.categories) if ordered else None
-        return super()._plan_fit(X, y, *args, **kwargs)
-
     def _encode_target(self, y, *, reset):
         y = column_or_1d(y, warn=True)
         check_no_missing_labels(y)

@@ -3,6 +3,8 @@
 import keras
 import numpy as np
 
+from ._engine.spec import adapted_layers
+
 
 def model_to_state(model):
     """The model's Keras config and weights, with no live objects."""
@@ -17,6 +19,9 @@ def model_from_state(state):
     model = keras.saving.deserialize_keras_object(state["config"])
     for variable, value in zip(model.weights, state["weights"], strict=True):
         variable.assign(value)
+    # As Keras's loading does: Normalization makes its constants again.
+    for layer in adapted_layers(model):
+        layer.finalize_state()
     return model
 
 

@@ -32,6 +32,7 @@ def check_training_data(estimator, X, y, sample_weight=None, *, reset=True):
     _refuse_text_columns(estimator, X)
     if estimator._requires_numeric_target:
         _refuse_text_target(estimator, y)
+    given = getattr(y, "dtype", None)
     X, y = validate_data(
         estimator,
         X,
@@ -49,7 +50,21 @@ def check_training_data(estimator, X, y, sample_weight=None, *, reset=True):
             "needs at least one feature."
         )
     weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
-    return X, y, weights
+    return X, _nullable_back(y, given), weights
+
+
+def _nullable_back(y, given):
+    """y in the NumPy type of the pandas integer or boolean type it came in.
+
+    Validation turns ``Int64`` and ``boolean`` columns into floats (their NA
+    needs one); labels without NA keep their own type.
+    """
+    nullable = isinstance(given, pd.api.extensions.ExtensionDtype) and (
+        pd.api.types.is_integer_dtype(given) or pd.api.types.is_bool_dtype(given)
+    )
+    if not nullable or y.dtype.kind != "f" or np.isnan(y).any():
+        return y
+    return y.astype(given.numpy_dtype)
 
 
 def _dense(X):

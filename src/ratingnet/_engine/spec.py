@@ -1,11 +1,13 @@
 """What the engine trains: a Keras model with its loss, optimizer and metrics."""
 
+import hashlib
 import json
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import keras
+import numpy as np
 
 from .flat import Layout, layout
 
@@ -160,7 +162,30 @@ def _describe_model(model):
     text = json.dumps(config, sort_keys=True, default=repr)
     for position, name in enumerate(dict.fromkeys(_names(config))):
         text = text.replace(json.dumps(name), f'"layer:{position}"')
-    return text + _own_classes(model)
+    return text + _own_classes(model) + _adapted_state(model)
+
+
+def all_layers(model):
+    """The model and every layer in it, nested ones included."""
+    try:
+        return [model, *model._flatten_layers(include_self=False)]
+    except AttributeError:  # A Keras without it: the top-level layers.
+        return [model, *model.layers]
+
+
+def adapted_layers(model):
+    """The layers that keep what ``adapt`` learned as constants (Normalization).
+
+    Such a layer turns its adapted weights into plain tensors in
+    ``finalize_state``, which a compiled program holds as constants, and
+    which a model rebuilt from its config and weights lacks until
+    ``finalize_state`` runs again.
+    """
+    return [
+        layer
+        for layer in all_layers(model)
+        if callable(getattr(layer, "finalize_state", None))
+    ]
 
 
 def _own_classes(model):
@@ -169,12 +194,19 @@ def _own_classes(model):
     A config names a class, and a notebook that defines a layer class again
     under the same name gets a new class: its programs must not be shared.
     """
-    try:
-        layers = [model, *model._flatten_layers(include_self=False)]
-    except AttributeError:  # A Keras without it: the top-level layers.
-        layers = [model, *model.layers]
-    own = {type(layer) for layer in layers if not _is_keras(type(layer))}
+    own = {type(layer) for layer in all_layers(model) if not _is_keras(type(layer))}
     return "".join(sorted(f"|{c.__qualname__}:{id(c)}" for c in own))
+
+
+def _adapted_state(model):
+    """A digest of the adapted layers' weights, which programs hold as constants."""
+    layers = adapted_layers(model)
+    if not layers:
+        return ""
+    digest = hashlib.sha256()
+    for variable in (variable for layer in layers for variable in layer.weights):
+        digest.update(np.asarray(variable).tobytes())
+    return f"|adapted:{digest.hexdigest()}"
 
 
 def _is_keras(cls):
