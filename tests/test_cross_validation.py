@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from conftest import recipe
 from sklearn import model_selection
 from sklearn.compose import make_column_transformer
@@ -27,14 +28,17 @@ def test_scores_agree_with_scikit_learn(regression_data, folds):
     )
     scoring = ["neg_root_mean_squared_error", "r2"]
 
-    ours = cross_validate(est, X, y, cv=folds, scoring=scoring, return_train_score=True)
+    options = dict(return_train_score=True, return_estimator=True, return_indices=True)
+
+    ours = cross_validate(est, X, y, cv=folds, scoring=scoring, **options)
     theirs = model_selection.cross_validate(
-        est, X, y, cv=folds, scoring=scoring, return_train_score=True
+        est, X, y, cv=folds, scoring=scoring, **options
     )
 
-    assert set(ours) == set(theirs)
+    assert list(ours) == list(theirs)
     for key in ("test_r2", "train_r2", "test_neg_root_mean_squared_error"):
         np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-4)
+    assert type(ours["indices"]["test"]) is type(theirs["indices"]["test"])
 
 
 def test_folds_of_other_sizes_agree_with_scikit_learn(regression_data):
@@ -202,6 +206,64 @@ def test_a_failing_scorer_scores_error_score_or_raises(regression_data, folds):
     assert np.isnan(result["test_score"]).all()
     with pytest.raises(RuntimeError, match="broken scorer"):
         cross_validate(est, X, y, cv=folds, scoring=broken, error_score="raise")
+
+
+def test_a_scorer_of_several_scores_that_fails_on_a_fold_keeps_them_aligned(
+    regression_data,
+):
+    X, y = regression_data
+    rows = np.arange(len(y))
+    folds = [(rows[20:], rows[:20]), (rows[:-20], rows[-20:])]
+    est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)
+
+    def fails_on_the_first_rows(estimator, X_part, y_part):
+        if np.array_equal(X_part, X[:20]):
+            raise RuntimeError("broken on this fold")
+        return {"mean": float(np.mean(estimator.predict(X_part))), "rows": len(y_part)}
+
+    with pytest.warns(UserWarning, match="broken on this fold"):
+        result = cross_validate(est, X, y, cv=folds, scoring=fails_on_the_first_rows)
+
+    assert sorted(k for k in result if k.startswith("test_")) == [
+        "test_mean",
+        "test_rows",
+    ]
+    assert np.isnan(result["test_rows"][0]) and result["test_rows"][1] == 20
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"scoring": []}, "Empty list"),
+        ({"scoring": ["r2", "r2"]}, "Duplicate elements"),
+        ({"scoring": {"r2", "max_error"}}, "scoring must be a scorer name"),
+        ({"error_score": "nan"}, "error_score must be the string 'raise'"),
+        ({"return_train_score": "no"}, "return_train_score must be True or False"),
+    ],
+)
+def test_options_scikit_learn_refuses_are_refused(regression_data, option, message):
+    X, y = regression_data
+    est = KerasRegressor(recipe, epochs=1, batch_size=8)
+
+    with pytest.raises(ValueError, match=message):
+        cross_validate(est, X, y, cv=3, **option)
+
+
+def test_groups_routed_in_params_reach_the_splitter(regression_data):
+    X, y = regression_data
+    groups = np.arange(len(y)) % 4
+    est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)
+    cv = model_selection.GroupKFold(2)
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        ours = cross_validate(est, X, y, cv=cv, params={"groups": groups})
+        theirs = model_selection.cross_validate(
+            est, X, y, cv=cv, params={"groups": groups}
+        )
+        with pytest.raises(ValueError, match="pass `groups` alongside other metadata"):
+            cross_validate(est, X, y, cv=cv, groups=groups)
+
+    np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
 
 
 def test_a_failing_fold_scores_error_score_as_in_scikit_learn(regression_data):

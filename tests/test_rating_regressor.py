@@ -3,6 +3,7 @@ import pickle
 from ratingnet import RatingRegressor, cross_validate
 from ratingnet._layers import PeriodicEmbedding
 from ratingnet._preprocessing import TablePreprocessor
+from ratingnet.exceptions import RatingnetWarning
 
 import keras
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 from sklearn.base import clone
+from sklearn.compose import make_column_transformer
 
 
 @pytest.fixture(scope="module")
@@ -151,10 +153,45 @@ def test_text_columns_with_only_rare_levels_or_pandas_na():
         {"x": [1.0, 2.0], "name": ["q", None], "shade": pd.array([pd.NA, "dark"])}
     )
 
-    est = _quick().fit(X, np.arange(n) % 5 + 1.0)
+    with pytest.warns(RatingnetWarning, match="Column 'name'"):
+        est = _quick().fit(X, np.arange(n) % 5 + 1.0)
 
     assert est.preprocessor_.onehot_levels_["name"] == []
     assert np.isfinite(est.predict(new)).all()
+
+
+def test_a_category_column_without_a_frequent_level_is_warned_about():
+    X = pd.DataFrame({"x": np.arange(60.0), "id": [f"n{i}" for i in range(60)]})
+
+    with pytest.warns(RatingnetWarning, match="Column 'id' is a category column"):
+        _quick().fit(X, np.arange(60) % 5 + 1.0)
+
+
+def test_numbers_held_as_objects_are_numbers():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=60), "shade": ["dark", "light"] * 30})
+    # A ColumnTransformer passing numbers through beside text gives objects.
+    passed = make_column_transformer(
+        ("passthrough", ["x", "shade"]), verbose_feature_names_out=False
+    ).fit_transform(X)
+    assert passed.dtype == object
+
+    est = _quick().fit(passed, 2.0 * X["x"] + 3.0)
+
+    assert est.preprocessor_.numeric_columns_ == ["x0"]
+    assert list(est.preprocessor_.onehot_levels_) == ["x1"]
+
+
+def test_whole_floats_find_the_integer_levels_they_were():
+    stores = pd.Series([1, 2, 3] * 20, dtype="category")
+    X = pd.DataFrame({"store": stores})
+    est = _quick().fit(X, np.arange(60) % 5 + 1.0)
+
+    # A merge that brings in a missing value makes the integers floats.
+    as_floats = est.predict(pd.DataFrame({"store": [1.0, 2.0, np.nan]}))
+
+    np.testing.assert_array_equal(as_floats[:2], est.predict(X.head(2)))
+    assert as_floats[0] != as_floats[2]
 
 
 def test_a_table_of_embedded_categories_alone():
@@ -200,6 +237,45 @@ def test_predicting_no_rows_is_refused(fitted, table):
 
     with pytest.raises(ValueError, match="X has no rows"):
         fitted.predict(X.iloc[:0])
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"hidden_layer_sizes": 64}, "hidden_layer_sizes must list the units"),
+        ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must list the units"),
+        ({"dropout": 1.0}, "dropout must be a number at least 0 and below 1"),
+        ({"learning_rate": 0.0}, "learning_rate must be a number above 0"),
+        ({"learning_rate": "0.01"}, "learning_rate must be a number above 0"),
+        ({"weight_decay": -1e-4}, "weight_decay must be a number at least 0"),
+        ({"patience": None}, "patience must be a whole number of at least 1"),
+        ({"max_onehot": -1}, "max_onehot must be a whole number of at least 0"),
+    ],
+)
+def test_settings_that_cannot_work_are_refused(table, setting, message):
+    X, y = table
+
+    with pytest.raises(ValueError, match=message):
+        RatingRegressor(**setting).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "name", ["optimizer__learning_rate", "model__units", "nb_epoch", "alpha"]
+)
+def test_set_params_refuses_what_it_has_no_use_for(name):
+    with pytest.raises(ValueError, match=f"RatingRegressor has no parameter '{name}'"):
+        RatingRegressor().set_params(**{name: 1})
+
+
+def test_one_row_is_refused():
+    with pytest.raises(ValueError, match="needs at least 2 rows, got 1 sample"):
+        _quick().fit(pd.DataFrame({"x": [1.0]}), [3.0])
+
+
+def test_tags_say_it_takes_missing_values_and_text():
+    tags = RatingRegressor().__sklearn_tags__().input_tags
+
+    assert tags.allow_nan and tags.string and tags.categorical
 
 
 @pytest.mark.parametrize("setting", [{"n_models": 0}, {"batch_size": 0}])

@@ -575,3 +575,13 @@ def test_a_warm_refit_on_other_columns_changes_nothing(regression_data):
 
     assert est.n_features_in_ == X.shape[1]
     np.testing.assert_array_equal(est.predict(X), before)
+
+
+def test_a_diverged_training_is_warned_about(regression_data):
+    X, y = regression_data
+    est = KerasRegressor(
+        recipe, optimizer="sgd", optimizer__learning_rate=1e6, epochs=3, random_state=0
+    )
+
+    with pytest.warns(RatingnetWarning, match="Training diverged"):
+        est.fit(X, y)

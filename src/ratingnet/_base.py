@@ -33,7 +33,8 @@ from ._persist import loss_from_state, loss_to_state, model_from_state, model_to
 from ._progress import reporter
 from ._validation import check_features, check_training_data
 from ._validation_split import split_validation, stack_validation
-from .exceptions import NotFittedError
+from ._warnings import warn
+from .exceptions import NotFittedError, RatingnetWarning
 
 _PREDICT_BATCH = 4096
 # Parameters that clone shares instead of copying (see __sklearn_clone__).
@@ -388,6 +389,7 @@ class BaseKerasEstimator(BaseEstimator):
         the history is the members' mean.
         """
         self._state = result.state
+        _warn_if_diverged(result.state["model"]["trainable"])
         self._spec.assign(_first_replica(result.state["model"]))
         new = {
             name: _member_mean(values)
@@ -546,6 +548,21 @@ def _extend_aligned(history, new):
     for name in dict.fromkeys([*history, *new]):
         values = history.setdefault(name, [float("nan")] * done)
         values.extend(new.get(name, [float("nan")] * epochs))
+
+
+DIVERGED = (
+    "Training diverged: {count} of the trained weights are NaN or infinite, "
+    "so the predictions will be NaN. Lower the learning rate (a Keras "
+    "estimator's optimizer__learning_rate, RatingRegressor's learning_rate), "
+    "or look for extreme values in X and y."
+)
+
+
+def _warn_if_diverged(weights):
+    leaves = jax.tree_util.tree_leaves(weights)
+    count = sum(int(np.sum(~np.isfinite(leaf))) for leaf in leaves)
+    if count:
+        warn(DIVERGED.format(count=count), RatingnetWarning)
 
 
 def _member_mean(values):

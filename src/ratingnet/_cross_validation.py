@@ -10,11 +10,13 @@ cannot train this way go to scikit-learn's ``cross_validate``.
 import time
 import traceback
 import warnings
+from numbers import Real
 
 import numpy as np
-from sklearn import model_selection
+from sklearn import get_config, model_selection
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
+from sklearn.metrics._scorer import _check_multimetric_scoring
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
@@ -96,21 +98,20 @@ def cross_validate(
     ['fit_time', 'score_time', 'test_score']
     """
     X, y, groups = indexable(X, y, groups)
-    splitter = check_cv(cv, y, classifier=is_classifier(estimator))
-    folds = list(splitter.split(X, y, groups))
     options = dict(
-        scoring=scoring,
         return_train_score=return_train_score,
         return_estimator=return_estimator,
         return_indices=return_indices,
         error_score=error_score,
     )
 
-    def one_fold_at_a_time():
+    def one_fold_at_a_time(folds, groups):
         return model_selection.cross_validate(
             estimator,
             X,
             y,
+            groups=groups,
+            scoring=scoring,
             cv=folds,
             n_jobs=n_jobs,
             verbose=verbose,
@@ -119,8 +120,15 @@ def cross_validate(
             **options,
         )
 
-    if params or not _trains_as_replicas(estimator):
-        return one_fold_at_a_time()
+    # With metadata routing, groups come in params, which scikit-learn routes.
+    routing = get_config()["enable_metadata_routing"] and groups is not None
+    if params or routing or not _trains_as_replicas(estimator):
+        return one_fold_at_a_time(cv, groups)
+
+    scorers = _scorers(estimator, scoring)
+    _check_options(**options)
+    splitter = check_cv(cv, y, classifier=is_classifier(estimator))
+    folds = list(splitter.split(X, y, groups))
     try:
         fitted, fit_times = _fit_folds(estimator, X, y, folds)
     except Exception:
@@ -129,8 +137,22 @@ def cross_validate(
         # Fitted one by one, only the folds that fail score error_score.
         fitted = None
     if fitted is None:
-        return one_fold_at_a_time()
-    return _score_folds(fitted, fit_times, X, y, folds, **options)
+        return one_fold_at_a_time(folds, None)
+    return _score_folds(fitted, fit_times, X, y, folds, scorers=scorers, **options)
+
+
+def _check_options(error_score, **flags):
+    """Refuse the options scikit-learn's ``cross_validate`` refuses."""
+    for name, flag in flags.items():
+        if not isinstance(flag, bool | np.bool_):
+            raise ValueError(f"{name} must be True or False; got {flag!r}.")
+    is_raise = isinstance(error_score, str) and error_score == "raise"
+    is_number = isinstance(error_score, Real) and not isinstance(error_score, bool)
+    if not (is_raise or is_number):
+        raise ValueError(
+            "error_score must be the string 'raise' or a number, such as "
+            f"np.nan; got {error_score!r}."
+        )
 
 
 def _trains_as_replicas(estimator):
@@ -219,31 +241,37 @@ def _score_folds(
     y,
     folds,
     *,
-    scoring,
+    scorers,
     return_train_score,
     return_estimator,
     return_indices,
     error_score,
 ):
-    scorers = _scorers(fitted[0], scoring)
-    results = {"fit_time": np.array(fit_times), "score_time": []}
-    for fold_estimator, (train, test) in zip(fitted, folds, strict=True):
+    """The results dict, keyed and ordered as scikit-learn's ``cross_validate``."""
+    test, train, score_times = [], [], []
+    for fold_estimator, (train_rows, test_rows) in zip(fitted, folds, strict=True):
         start = time.perf_counter()
-        _add_scores(results, "test", scorers, fold_estimator, X, y, test, error_score)
-        results["score_time"].append(time.perf_counter() - start)
+        test.append(_fold_scores(scorers, fold_estimator, X, y, test_rows, error_score))
+        score_times.append(time.perf_counter() - start)
         if return_train_score:
-            _add_scores(
-                results, "train", scorers, fold_estimator, X, y, train, error_score
+            train.append(
+                _fold_scores(scorers, fold_estimator, X, y, train_rows, error_score)
             )
 
-    results = {k: np.asarray(v) for k, v in results.items()}
+    results = {"fit_time": np.array(fit_times), "score_time": np.array(score_times)}
     if return_estimator:
         results["estimator"] = fitted
     if return_indices:
         results["indices"] = {
-            "train": [train for train, _ in folds],
-            "test": [test for _, test in folds],
+            "train": tuple(rows for rows, _ in folds),
+            "test": tuple(rows for _, rows in folds),
         }
+    test = _by_name(test, error_score)
+    train = _by_name(train, error_score) if return_train_score else {}
+    for name, scores in test.items():
+        results[f"test_{name}"] = scores
+        if return_train_score:
+            results[f"train_{name}"] = train[name]
     return results
 
 
@@ -251,22 +279,53 @@ def _scorers(estimator, scoring):
     """A dict of name -> scorer, named "score" for a single scorer."""
     if scoring is None or isinstance(scoring, str) or callable(scoring):
         return {"score": check_scoring(estimator, scoring=scoring)}
-    if isinstance(scoring, dict):
-        return {name: check_scoring(estimator, s) for name, s in scoring.items()}
-    return {name: check_scoring(estimator, name) for name in scoring}
+    if not isinstance(scoring, list | tuple | dict):
+        raise ValueError(
+            "scoring must be a scorer name, a callable, a list or tuple of "
+            f"names, or a dict of names to scorers; got {scoring!r}."
+        )
+    return _check_multimetric_scoring(estimator, scoring)
 
 
-def _add_scores(results, prefix, scorers, estimator, X, y, rows, error_score):
+def _fold_scores(scorers, estimator, X, y, rows, error_score):
+    """Each scorer's score on ``rows``: a number, a dict of them, or a failure."""
     X_part, y_part = _safe_indexing(X, rows), _safe_indexing(y, rows)
-    for name, scorer in scorers.items():
-        score = _score(scorer, estimator, X_part, y_part, error_score)
-        named = score if isinstance(score, dict) else {name: score}
-        for key, value in named.items():
-            results.setdefault(f"{prefix}_{key}", []).append(value)
+    return {
+        name: _score(scorer, estimator, X_part, y_part, error_score)
+        for name, scorer in scorers.items()
+    }
+
+
+def _by_name(fold_scores, error_score):
+    """Per score name, its array over the folds.
+
+    A scorer that returns a dict reports each of its scores by its own name;
+    where it failed on a fold, each of them is ``error_score`` there.
+    """
+    columns = {}
+    for name in fold_scores[0]:
+        scores = [fold[name] for fold in fold_scores]
+        dicts = [score for score in scores if isinstance(score, dict)]
+        keys = dict.fromkeys(key for score in dicts for key in score) or [name]
+        for key in keys:
+            columns[key] = np.array(
+                [_pick(score, key, error_score) for score in scores]
+            )
+    return columns
+
+
+def _pick(score, key, error_score):
+    if score is _FAILED:
+        return error_score
+    return score[key] if isinstance(score, dict) else score
+
+
+# The score of a fold whose scoring failed (reported as error_score).
+_FAILED = object()
 
 
 def _score(scorer, estimator, X, y, error_score):
-    """The scorer's score, or ``error_score`` with a warning if it fails."""
+    """The scorer's score, or `_FAILED` with a warning if it fails."""
     try:
         return scorer(estimator, X, y)
     except Exception:
@@ -278,4 +337,4 @@ def _score(scorer, estimator, X, y, error_score):
             UserWarning,
             stacklevel=2,
         )
-        return error_score
+        return _FAILED

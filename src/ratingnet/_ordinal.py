@@ -71,7 +71,12 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
         order, filling unused points of a regular grid (labels 3, 4, 6 give
         levels 3, 4, 5, 6, as `ratingnet.inspect_target` reads such a
         scale); text in sorted order, with a ``RatingTargetWarning``; a
-        pandas ordered categorical in its categories' order.
+        pandas ordered categorical in its categories' order. Tools that
+        encode classifier labels (``cross_val_predict`` with
+        ``method="predict_proba"``, ``StackingClassifier``, soft
+        ``VotingClassifier``) hand the model codes in the labels' sorted
+        order, so text labels or an ordered categorical lose their order
+        there: map them to numbers in scale order first.
     loss : str, keras.losses.Loss, callable or None, default=None
         None uses the CORN loss. Like any loss here it is a function of
         (y_true, y_pred): the level's position 0..K-1 as a float column and
@@ -90,7 +95,11 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
     levels_ : ndarray of shape (n_levels,)
         The levels, lowest first, in the labels' type.
     classes_ : ndarray of shape (n_levels,)
-        The same array, under scikit-learn's name for it.
+        The same array, under scikit-learn's name for it. It holds the
+        whole scale, levels that y lacked included, in scale order, where
+        a scikit-learn classifier's holds the sorted labels of y; tools
+        that match the two (``CalibratedClassifierCV``) refuse a scale with
+        levels y lacked.
     n_classes_ : int
         The number of levels, K.
     model_ : keras.Model
@@ -320,8 +329,9 @@ def _encoded_hint(labels, n_levels):
     return (
         " These look like codes 0..K-1: scikit-learn tools that encode "
         "classifier labels (cross_val_predict with method='predict_proba', "
-        "StackingClassifier) pass codes instead of levels. Use "
-        "ratingnet.cross_validate or method='predict' there."
+        "StackingClassifier, VotingClassifier(voting='soft')) pass codes "
+        "instead of levels. Use ratingnet.cross_validate or method='predict' "
+        "there, or map the labels to numbers in scale order before fitting."
     )
 
 

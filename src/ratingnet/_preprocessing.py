@@ -22,6 +22,7 @@
 """
 
 import warnings
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,17 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._validation import is_number
+from ._warnings import warn
+from .exceptions import RatingnetWarning
 
 _CLIP = 3.0
+
+UNUSED_COLUMN = (
+    "Column {column!r} is a category column with {distinct} distinct values, "
+    "none of which occurs {n} times or more in training, so the model learns "
+    "nothing from it: every value counts as unseen. If it holds numbers, give "
+    "it a numeric dtype; if it is an id, leave it out."
+)
 
 # The dense block is padded with zero columns to a multiple of this width,
 # and embedding tables to a power of two of at least this many codes, so
@@ -139,6 +149,13 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         for column in categories.columns:
             counts = categories[column].astype("object").value_counts(dropna=True)
             levels = [level for level, n in counts.items() if n >= self.min_frequency]
+            if not levels:
+                warn(
+                    UNUSED_COLUMN.format(
+                        column=column, n=self.min_frequency, distinct=len(counts)
+                    ),
+                    RatingnetWarning,
+                )
             if len(levels) <= self.max_onehot:
                 self.onehot_levels_[column] = levels
             else:
@@ -304,12 +321,28 @@ def _as_frame(X):
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
 
 
+# What pandas infers for an object column that holds numbers (or flags) only,
+# as a ColumnTransformer's passthrough columns beside text ones arrive.
+_NUMBERS_AS_OBJECTS = (
+    "integer",
+    "floating",
+    "mixed-integer-float",
+    "decimal",
+    "boolean",
+)
+
+
 def _is_categorical(column):
-    """Anything but numbers, flags, dates and durations: categories as text."""
+    """Anything but numbers, flags, dates and durations: categories as text.
+
+    An object column whose values are all numbers counts as numbers.
+    """
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return True
     types = pd.api.types
+    if types.is_object_dtype(dtype):
+        return types.infer_dtype(column, skipna=True) not in _NUMBERS_AS_OBJECTS
     return not (
         types.is_numeric_dtype(dtype)
         or types.is_bool_dtype(dtype)
@@ -320,21 +353,31 @@ def _is_categorical(column):
 
 def _one_hot(column, levels):
     labels = _labels(column)
-    columns = [labels == str(level) for level in levels]
+    columns = [labels == _text(level) for level in levels]
     return np.stack(columns, axis=1) if columns else np.zeros((len(labels), 0))
 
 
 def _codes(column, levels):
-    lookup = {str(level): code for code, level in enumerate(levels, start=1)}
+    lookup = {_text(level): code for code, level in enumerate(levels, start=1)}
     return pd.Series(_labels(column)).map(lookup).fillna(0).to_numpy(np.float64)
 
 
 def _labels(column):
-    """A category column as text, None where missing.
-
-    Levels match by their text, so that a column of text in training which
-    reads as numbers at predict ("1", "2" then; 1, 2 now) finds its levels.
-    """
+    """A category column as text (see `_text`), None where missing."""
     values = column.astype("object")
     missing = values.isna().to_numpy()
-    return np.where(missing, None, values.astype(str).to_numpy())
+    lookup = {value: _text(value) for value in pd.unique(values[~missing])}
+    return np.where(missing, None, values.map(lookup).to_numpy())
+
+
+def _text(level):
+    """A level as the text it matches by.
+
+    Text stays as it is, and a whole number reads as one, so that a level
+    finds its rows when the column comes in another type: "1", 1 and 1.0
+    (integers that a missing value turned into floats) are one level.
+    """
+    if isinstance(level, bool | np.bool_) or not isinstance(level, Real):
+        return str(level)
+    number = float(level)
+    return str(int(number)) if number.is_integer() else repr(number)

@@ -11,11 +11,13 @@ The members train as replicas of one vmapped program.
 """
 
 import math
-from numbers import Real
+from collections.abc import Iterable
+from numbers import Integral, Real
 
 import keras
 import numpy as np
 from scipy import sparse
+from sklearn.utils.validation import _num_samples
 
 from . import _engine
 from ._base import FitPlan
@@ -147,7 +149,31 @@ class RatingRegressor(KerasRegressor):
         ):
             params[name] = getattr(type(self), name)
         check_counts(self, params)
+        _check_network_params(params)
         return params
+
+    def set_params(self, **params):
+        """Set parameters; only those of ``__init__``.
+
+        RatingRegressor builds its own network, loss and optimizer, so the
+        routed settings of the Keras estimators (``optimizer__*``,
+        ``model__*``) and their old spellings have nothing to act on.
+        """
+        own = self._get_param_names()
+        for name in params:
+            if name not in own:
+                raise ValueError(
+                    f"RatingRegressor has no parameter {name!r}"
+                    f"{_routed_hint(name)} Its parameters are: {', '.join(own)}."
+                )
+        return super().set_params(**params)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
 
     # Data -----------------------------------------------------------------
 
@@ -239,8 +265,14 @@ class RatingRegressor(KerasRegressor):
 
     def _plan_fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
         X = X.toarray() if sparse.issparse(X) else X
-        self._n_rows = len(X)
-        self._n_train = len(X) - int(len(X) * self._validation_fraction())
+        self._n_rows = _num_samples(X)
+        if self._n_rows < 2:
+            raise ValueError(
+                f"RatingRegressor needs at least 2 rows, got {self._n_rows} "
+                "sample: each network holds rows out for early stopping and "
+                "trains on the others."
+            )
+        self._n_train = self._n_rows - int(self._n_rows * self._validation_fraction())
         return super()._plan_fit(X, y, sample_weight, X_val, y_val)
 
     def _plan(self, params, X, target, sample_weight, validation):
@@ -296,6 +328,53 @@ class RatingRegressor(KerasRegressor):
         settings = self._model_settings(params)
         model = build_model(self._default_model, self._meta(target), settings, seed)
         return self._spec.starting_from(None, model=model)
+
+
+def _check_network_params(params):
+    """Refuse settings of the network or its training that cannot work."""
+    sizes = params["hidden_layer_sizes"]
+    if not isinstance(sizes, Iterable) or not all(
+        _is_whole(units) and units >= 1 for units in sizes
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must list the units of each hidden layer, "
+            f"whole numbers of at least 1, such as (64, 64); got {sizes!r}."
+        )
+    _check_number(params, "dropout", 0.0, 1.0, "at least 0 and below 1")
+    _check_number(params, "learning_rate", 0.0, math.inf, "above 0", open_low=True)
+    _check_number(params, "weight_decay", 0.0, math.inf, "at least 0")
+    for name, low in (("patience", 1), ("max_onehot", 0)):
+        value = params[name]
+        if not (_is_whole(value) and value >= low):
+            raise ValueError(
+                f"{name} must be a whole number of at least {low}; got {value!r}."
+            )
+
+
+def _check_number(params, name, low, high, allowed, open_low=False):
+    value = params[name]
+    number = isinstance(value, Real) and not isinstance(value, bool)
+    above = number and (value > low if open_low else value >= low)
+    if not (above and value < high):
+        raise ValueError(f"{name} must be a number {allowed}; got {value!r}.")
+
+
+def _is_whole(value):
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+_NETWORK = "; it builds its own network and trains it on the mse loss."
+_HINTS = {
+    "optimizer": "; it trains with AdamW and takes learning_rate and weight_decay.",
+    "model": _NETWORK,
+    "build_fn": _NETWORK,
+    "loss": _NETWORK,
+    "nb_epoch": "; the number of epochs is epochs.",
+}
+
+
+def _routed_hint(name):
+    return _HINTS.get(name.split("__", 1)[0], ".")
 
 
 def tabular_network(

@@ -325,7 +325,9 @@ def qwk(y_true, y_pred, *, sample_weight=None, levels=None) -> float:
         highest, and on to where predictions beyond them round (by at most
         the observed span); values on no regular grid are their own
         levels. Pass it when the ends of the scale may be missing from
-        y_true, such as in a small cross-validation fold.
+        y_true, such as in a small cross-validation fold. Whole numbers
+        step by 1 even where y_true shows only 1, 3 and 5; for a scale that
+        steps by 2 (0, 2, ..., 10), pass ``inspect_target(y).scale``.
 
     Returns
     -------
