@@ -1,4 +1,4 @@
-from ratingnet import KerasClassifier, KerasRegressor
+from ratingnet import KerasClassifier, KerasRegressor, RatingRegressor
 from ratingnet.testing import expected_failed_checks
 
 import pytest
@@ -9,6 +9,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
     [
         KerasRegressor(epochs=20, random_state=0),
         KerasClassifier(epochs=20, random_state=0),
+        RatingRegressor(n_models=1, epochs=30, random_state=0),
     ],
     expected_failed_checks=expected_failed_checks,
 )

@@ -218,7 +218,7 @@ def test_arrays_count_columns_by_position():
     X = np.random.default_rng(0).normal(size=(60, 3))
     est = _quick().fit(X, np.arange(60) % 5 + 1.0)
 
-    with pytest.raises(ValueError, match="X has 6 columns, but the model was"):
+    with pytest.raises(ValueError, match="X has 6 features, but RatingRegressor is"):
         est.predict(np.c_[X, X])
     with pytest.warns(UserWarning, match="X is a DataFrame, but the model"):
         by_position = est.predict(pd.DataFrame(X, columns=list("abc")))

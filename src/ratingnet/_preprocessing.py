@@ -84,8 +84,10 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         del y
         table = _as_frame(X)
         if table.shape[0] == 0 or table.shape[1] == 0:
+            kind = "sample" if table.shape[0] == 0 else "feature"
             raise ValueError(
-                f"X has shape {table.shape}; RatingRegressor needs at least one "
+                f"Found array with 0 {kind}(s) (shape={table.shape}) while a "
+                "minimum of 1 is required: RatingRegressor needs at least one "
                 "row and one column."
             )
         _refuse_duplicate_columns(table)
@@ -221,9 +223,9 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
     def _by_position(self, table, named):
         if table.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {table.shape[1]} columns, but the model was trained on "
-                f"{self.n_features_in_}. Give X the training columns, in "
-                "training order."
+                f"X has {table.shape[1]} features, but RatingRegressor is "
+                f"expecting {self.n_features_in_} features as input. Give X "
+                "the training columns, in training order."
             )
         if named != self.named_:
             trained = "a DataFrame" if self.named_ else "an array"
@@ -315,8 +317,8 @@ def _as_frame(X):
     array = X.toarray() if sparse.issparse(X) else np.asarray(X)
     if array.ndim != 2:
         raise ValueError(
-            f"Expected 2D array, got {array.ndim}D array instead; pass a "
-            "DataFrame or a 2-D array with one row per sample."
+            f"Expected 2D array, got {array.ndim}D array instead. Reshape your "
+            "data, or pass a DataFrame: one row per sample."
         )
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
 
