@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from ratingnet._base import BaseKerasEstimator
+from ratingnet._engine import loop
 from ratingnet.cli import main
 from ratingnet.cli.docs import parameter
 
@@ -64,6 +65,8 @@ def files(tmp_path_factory):
         "text_target.csv": "a,rating\n1,good\n2,bad\n3,good\n",
         "trailing.csv": "a,b,rating\n"
         + "".join(f"{i},{-i},{i % 5 + 1}," + "\n" for i in range(20)),
+        "trailing_header.csv": "a,b,rating,\n"
+        + "".join(f"{i},{-i},{i % 5 + 1}," + "\n" for i in range(20)),
         "extra_field.csv": "a,rating\n1,2\n3,4,5\n",
         "prose.txt": "This is a letter\nand not a table.\n",
         "build.py": (
@@ -77,6 +80,8 @@ def files(tmp_path_factory):
         (folder / name).write_text(text)
         paths[name] = folder / name
     (folder / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    (folder / "latin1.csv").write_bytes("a,name,rating\n1,café,3\n".encode("latin-1"))
+    paths["latin1.csv"] = folder / "latin1.csv"
     (folder / "broken.parquet").write_bytes(b"PAR1" + bytes(100))
     paths["binary.csv"] = folder / "binary.csv"
     paths["broken.parquet"] = folder / "broken.parquet"
@@ -180,7 +185,8 @@ def _error(capsys, argv):
         (["fit", "@text_target.csv", "--target", "rating", "--out", "m"],
          "is not numeric"),
         (["evaluate", "@prose.txt", "--target", "rating"], "read as a single column"),
-        (["evaluate", "@binary.csv", "--target", "rating"], "is not a text table"),
+        (["evaluate", "@binary.csv", "--target", "rating"], "is not UTF-8 text"),
+        (["inspect", "@latin1.csv"], "line 2 holds the byte 0xe9"),
         (["evaluate", "@broken.parquet", "--target", "rating"],
          "could not be read as a Parquet table"),
         (["evaluate", "@ratings.csv", "--target", "rating", "--features", "a,bb"],
@@ -205,6 +211,8 @@ def _error(capsys, argv):
           "--force"], "is a file, not a folder"),
         (["fit", "@ratings.csv", "--target", "rating", "--out", "@tables",
           "--force"], "is not a saved ratingnet model, so it is not replaced"),
+        (["fit", "@ratings.csv", "--target", "rating", "--out", "@tables"],
+         "is not a saved ratingnet model, so it is not replaced"),
     ],
 )  # fmt: skip
 def test_bad_input(files, capsys, argv, message):
@@ -309,8 +317,9 @@ def test_help_is_taken_from_the_docstrings(capsys):
     assert "recipe" in text and "classifier" in text
 
 
-def test_a_delimiter_at_the_end_of_rows_shifts_nothing(files, capsys):
-    argv = ["inspect", str(files["trailing.csv"]), "--target", "rating", "--json"]
+@pytest.mark.parametrize("name", ["trailing.csv", "trailing_header.csv"])
+def test_a_delimiter_at_the_end_of_rows_shifts_nothing(files, capsys, name):
+    argv = ["inspect", str(files[name]), "--target", "rating", "--json"]
     assert main(argv) == 0
 
     result = json.loads(capsys.readouterr().out)
@@ -409,7 +418,12 @@ def test_predict_refuses_what_it_cannot_write(files, model_dir, tmp_path, capsys
         (lambda m: (m / "arrays.npz").write_bytes(bytes(50)), "not a readable NumPy"),
         (lambda m: (m / "model.keras").write_text("text"), "model.keras is not a"),
         (lambda m: (m / "ratingnet.json").write_text('{"format": "ratingnet-model"}'),
-         "ratingnet.json lacks class"),
+         "in ratingnet.json, format_version is missing; class is missing"),
+        (lambda m: _edit_manifest(m, estimator=None), "estimator is not an object"),
+        (lambda m: _edit_manifest(m, format_version="2"),
+         "format_version is not a whole number"),
+        (lambda m: _edit_manifest(m, files={"arrays": None}),
+         "files does not name the arrays and model files"),
     ],
 )  # fmt: skip
 def test_a_damaged_model_folder_says_so(
@@ -426,6 +440,107 @@ def test_a_damaged_model_folder_says_so(
 
     assert f"The saved model at {damaged} is damaged" in text
     assert message in text
+
+
+def _edit_manifest(folder, **changes):
+    manifest = json.loads((folder / "ratingnet.json").read_text())
+    (folder / "ratingnet.json").write_text(json.dumps({**manifest, **changes}))
+
+
+@pytest.mark.parametrize(
+    ("command", "option"), [("fit", "--out"), ("evaluate", "--report")]
+)
+def test_ctrl_c_in_training_writes_nothing(
+    files, tmp_path, capsys, monkeypatch, command, option
+):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "chunk_program", lambda *args: interrupted)
+    out = tmp_path / "written"
+    argv = [command, files["ratings.csv"], "--target", "rating", option, out, *RECIPE]
+
+    assert main([str(a) for a in argv]) == 130
+
+    captured = capsys.readouterr()
+    assert "ratingnet: error: interrupted." in captured.err
+    assert captured.out == "" and not out.exists()
+
+
+def test_numbers_written_for_people_are_read_as_numbers(tmp_path, capsys):
+    frame = _table(40).drop(columns="id")
+    frame["votes"] = [f"{1000 * (i + 1):,}" for i in range(40)]
+    frame["a"] = frame["a"].round(3).astype(str).where(frame["a"].notna(), "?")
+    path = tmp_path / "people.csv"
+    frame.to_csv(path, index=False)
+
+    assert main(["inspect", str(path), "--target", "rating", "--json"]) == 0
+
+    captured = capsys.readouterr()
+    kinds = {c["column"]: c["kind"] for c in json.loads(captured.out)["columns"]}
+    assert kinds["votes"] == kinds["a"] == "numeric"
+    assert "read numbers with thousands separators ('1,000')" in captured.err
+    assert "Column 'a': read '?' as missing (2 rows)" in captured.err
+
+
+def test_a_parquet_text_column_with_pandas_missing_values(tmp_path):
+    frame = _table(60).drop(columns="id")
+    frame["color"] = frame["color"].astype("string")
+    path = tmp_path / "nullable.parquet"
+    frame.to_parquet(path)
+    argv = ["fit", str(path), "--target", "rating", "--out", str(tmp_path / "m")]
+
+    assert main([*argv, "-q", *RECIPE]) == 0
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The ratings table with its rating as text levels."""
+    frame = _table().drop(columns="id").dropna(subset=["rating"])
+    names = np.array(["poor", "fair", "good", "very good", "excellent"])
+    frame["rating"] = names[frame["rating"].astype(int) - 1]
+    path = tmp_path_factory.mktemp("graded") / "graded.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_text_levels_in_their_order(graded, tmp_path, capsys):
+    levels = ["--levels", "poor,fair,good,very good", "--levels", "excellent"]
+    model = tmp_path / "model"
+    fit = ["fit", graded, "--target", "rating", *levels, "--model", "ordinal"]
+    assert main([str(a) for a in [*fit, "--out", model, *FAST]]) == 0
+    assert "poor=1, fair=2, good=3, very good=4, excellent=5" in capsys.readouterr().err
+
+    out = tmp_path / "p.csv"
+    assert main([str(a) for a in ["predict", model, graded, "--out", out, "-q"]]) == 0
+    capsys.readouterr()
+    predicted = pd.read_csv(out)
+    names = ["poor", "fair", "good", "very good", "excellent"]
+    assert set(predicted["level"]) <= set(names)
+    expected = [names[position - 1] for position in predicted["prediction"]]
+    assert predicted["level"].tolist() == expected
+
+    evaluate = ["evaluate", graded, "--target", "rating", *levels, "--json", *RECIPE]
+    assert main([str(a) for a in [*evaluate, "--cv", "2"]]) == 0
+    assert json.loads(capsys.readouterr().out)["target"]["kind"] == "rating"
+
+
+def test_levels_must_name_every_level(graded, capsys):
+    argv = ["evaluate", graded, "--target", "rating", "--levels", "poor,fair,good"]
+
+    message = _error(capsys, argv)
+
+    assert "holds levels that --levels does not name: 'excellent', 'very good'" in (
+        message
+    )
+
+
+def test_text_levels_without_an_order_get_a_note(graded, tmp_path, capsys):
+    argv = ["fit", graded, "--target", "rating", "--model", "ordinal"]
+
+    assert main([str(a) for a in [*argv, "--out", tmp_path / "m", *FAST]]) == 0
+
+    assert "give their order with --levels" in capsys.readouterr().err
 
 
 def test_columns_named_twice_and_date_columns(files, tmp_path, capsys):

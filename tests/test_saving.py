@@ -18,6 +18,7 @@ from ratingnet.evaluation import column_kinds
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 
 def _rating_table(n=80, seed=0):
@@ -106,6 +107,7 @@ def test_rating_regressor_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
     text = (tmp_path / "model" / "ratingnet.json").read_text()
     assert "ratingnet._preprocessing:TablePreprocessor" in text
+    assert clone(loaded).get_params() == est.get_params()
 
 
 def test_function_is_kept_by_name_and_the_model_refits(tmp_path, pipeline):

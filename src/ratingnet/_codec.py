@@ -175,17 +175,21 @@ class Encoder:
         if not isinstance(model, keras.Model):
             return {"__estimator__": path, "state": self.encode(state)}
 
+        # RatingRegressor has no model parameter: its network is its own.
+        takes_model = "model" in state
         given = state.pop("model", None)
         state.pop("model_", None)
         encoded = self.encode(state)
-        encoded.update(self._set_model_aside(model, given))
+        encoded.update(self._set_model_aside(model, given, takes_model))
         return {"__estimator__": path, "state": encoded}
 
-    def _set_model_aside(self, model, given):
+    def _set_model_aside(self, model, given, takes_model):
         """``model_`` as a ``.keras`` file; the ``model`` parameter by name."""
         name = "model.keras" if not self.models else f"model_{len(self.models)}.keras"
         self.models[name] = model
-        entries = {"model_": {"__keras_model__": name}, "model": None}
+        entries = {"model_": {"__keras_model__": name}}
+        if takes_model:
+            entries["model"] = None
         if given is not None:
             reference = (
                 "a Keras model"

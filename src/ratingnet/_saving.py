@@ -165,8 +165,9 @@ def _damage(error):
     if isinstance(error, _DamagedFile):
         return str(error)
     if isinstance(error, KeyError):
-        return f"{MANIFEST} lacks {error}"
-    return f"{type(error).__name__}: {str(error).strip() or 'unreadable file'}"
+        return f"{MANIFEST} or {ARRAYS} lacks the entry {error}"
+    text = str(error).strip().rstrip(".") or "unreadable file"
+    return f"{type(error).__name__}: {text}"
 
 
 def read_manifest(path):
@@ -393,8 +394,16 @@ def _quiet_keras():
         yield
 
 
-# What every manifest holds, beside its format (see _manifest).
-_MANIFEST_KEYS = ("class", "params", "features", "target", "info", "files", "estimator")
+# What every manifest holds beside its format, and of which JSON type.
+_MANIFEST_TYPES = {
+    "class": str,
+    "params": dict,
+    "features": dict,
+    "target": dict,
+    "info": dict,
+    "files": dict,
+    "estimator": dict,
+}
 
 
 def _check_format(path, manifest):
@@ -403,16 +412,43 @@ def _check_format(path, manifest):
             f"{path / MANIFEST} does not describe a ratingnet model. Give the "
             "folder that ratingnet.save (or `ratingnet fit --out`) wrote."
         )
-    if manifest.get("format_version", 0) > FORMAT_VERSION:
+    version = manifest.get("format_version", 0)
+    if isinstance(version, int) and version > FORMAT_VERSION:
         raise ValueError(
             f"The model in {path} was saved in format version "
             f"{manifest['format_version']}, newer than this ratingnet reads "
             f"({FORMAT_VERSION}). Upgrade ratingnet to load it."
         )
-    missing = [key for key in _MANIFEST_KEYS if key not in manifest]
-    if missing:
+    problems = [
+        f"{key} is missing" if key not in manifest else f"{key} is not {_JSON[kind]}"
+        for key, kind in {"format_version": int, **_MANIFEST_TYPES}.items()
+        if not isinstance(manifest.get(key), kind) or isinstance(manifest[key], bool)
+    ] + _file_problems(manifest)
+    if problems:
         raise ValueError(
-            f"The saved model at {path} is damaged: {MANIFEST} lacks "
-            f"{', '.join(missing)}. Save the model again (or fit it again with "
-            "`ratingnet fit`)."
+            f"The saved model at {path} is damaged: in {MANIFEST}, "
+            f"{'; '.join(problems)}. Save the model again (or fit it again "
+            "with `ratingnet fit`)."
         )
+
+
+def _file_problems(manifest):
+    """What is wrong with the manifest's list of files and its estimator."""
+    files, estimator = manifest.get("files"), manifest.get("estimator")
+    problems = []
+    if isinstance(files, dict) and not (
+        isinstance(files.get("arrays"), str | None)
+        and isinstance(files.get("models"), list)
+        and all(isinstance(name, str) for name in files["models"])
+    ):
+        problems.append("files does not name the arrays and model files")
+    if isinstance(estimator, dict) and not (
+        isinstance(estimator.get("__estimator__"), str)
+        and isinstance(estimator.get("state"), dict)
+        and estimator["state"]
+    ):
+        problems.append("estimator does not name its class and hold its state")
+    return problems
+
+
+_JSON = {int: "a whole number", str: "a string", dict: "an object"}

@@ -11,6 +11,7 @@ import textwrap
 import warnings
 
 from .. import __version__
+from ..exceptions import TrainingInterruptedWarning
 from . import evaluate, fit, inspect, predict
 from .errors import CLIError
 
@@ -54,7 +55,9 @@ def main(argv=None):
         warnings.showwarning = _warning_printer(args.quiet)
         try:
             return args.run(args)
-        except KeyboardInterrupt:
+        # A Ctrl-C in training ends a command (fit and evaluate raise the
+        # library's warning), without saving or reporting what it cut short.
+        except (KeyboardInterrupt, TrainingInterruptedWarning):
             _print_error("interrupted.")
             return 130
         except Exception as error:

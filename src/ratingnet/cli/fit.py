@@ -8,6 +8,7 @@ from .. import metrics
 from .._saving import check_replaceable, save
 from ..evaluation.columns import CATEGORICAL
 from ..evaluation.crossval import user_warnings
+from ..exceptions import TrainingInterruptedWarning
 from . import options
 from .errors import CLIError
 from .output import Output
@@ -42,12 +43,13 @@ def add_parser(commands):
 
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
+    if Path(args.out).is_dir():
+        try:
+            # Before training: a folder that is not a model is never replaced.
+            check_replaceable(Path(args.out))
+        except FileExistsError as error:
+            raise CLIError(str(error)) from None
     refuse_existing(args.out, args.force, "--out", folder=True)
-    try:
-        # Before training: a folder that is not a model is never replaced.
-        check_replaceable(Path(args.out))
-    except FileExistsError as error:
-        raise CLIError(str(error)) from None
     setup = prepare(args, out)
 
     seconds = _train(out, setup)
@@ -82,6 +84,7 @@ def _train(out, setup):
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always")
+        warnings.simplefilter("error", TrainingInterruptedWarning)
         setup.model.fit(setup.columns.X, setup.columns.y)
     for text in dict.fromkeys(user_warnings(caught)):
         out.note(f"warning: {text}")
@@ -104,6 +107,7 @@ def _info(args, setup):
         "kinds": kinds,
         "categories": categories,
         "as_categories": setup.as_categories,
+        "levels": setup.levels,
         "seed": args.seed,
     }
 

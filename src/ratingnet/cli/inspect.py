@@ -8,6 +8,7 @@ from .docs import bullets
 from .errors import CLIError
 from .output import Output, table
 from .tables import choose_columns, read_table
+from .targets import level_positions
 
 
 def add_parser(commands):
@@ -35,10 +36,10 @@ def add_parser(commands):
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
     path, target = options.data_and_target(args, target=False)
-    frame = read_table(path)
+    frame = read_table(path, note=out.note)
     columns = choose_columns(frame, target=target, **options.column_options(args))
     rows = [_describe_column(frame[name], kind) for name, kind in columns.kinds.items()]
-    profile = _profile(frame, target)
+    profile = _profile(frame, target, options.levels_option(args))
 
     out.show(
         f"{path}: {len(frame)} rows, {frame.shape[1]} columns",
@@ -63,11 +64,14 @@ def run(args):
     return 0
 
 
-def _profile(frame, target):
+def _profile(frame, target, levels):
     if target is None:
         return None
+    values = frame[target]
+    if levels is not None:
+        values = level_positions(values.dropna(), levels, target).reindex(values.index)
     try:
-        return inspect_target(frame[target])
+        return inspect_target(values)
     except ValueError as error:
         raise CLIError(
             f"The target column {target!r} cannot be used: {error}"

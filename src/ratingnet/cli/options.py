@@ -35,6 +35,15 @@ def add_data(parser, *, target=True):
             metavar="COL",
             help="the column to predict (with --example, its rating column)",
         )
+        parser.add_argument(
+            "--levels",
+            action="append",
+            metavar="LEVELS",
+            help="for a target of text levels, their order, lowest first "
+            "(comma-separated: --levels poor,fair,good): the models learn and "
+            "are scored on their positions 1, 2, 3, and predict writes each "
+            "row's level by name",
+        )
 
 
 def add_columns(parser):
@@ -190,6 +199,19 @@ def data_and_target(args, *, target=True):
 
     path, example_target, _ = EXAMPLES[args.example]
     return path(), column or example_target
+
+
+def levels_option(args):
+    """The --levels names, split on commas; None when not given."""
+    levels = split_names(getattr(args, "levels", None))
+    if not levels:
+        return None
+    if len(set(levels)) != len(levels):
+        raise CLIError(
+            f"--levels names a level more than once ({', '.join(levels)}). "
+            "Name each level once, lowest first."
+        )
+    return levels
 
 
 def column_options(args):

@@ -59,7 +59,7 @@ def run(args):
     refuse_existing(args.out, args.force, "--out")
     manifest = _manifest(args.model_dir)
 
-    frame = read_table(path, text_columns=_text_columns(manifest))
+    frame = read_table(path, text_columns=_text_columns(manifest), note=out.note)
     _check_id(frame, args.id, manifest)
     X = _features(frame, manifest, args.id, out if args.allow_unseen else None)
     with out.progress("predicting"):
@@ -198,7 +198,14 @@ def _result(frame, predicted, manifest, id_column):
     if id_column is not None:
         result[id_column] = frame[id_column].to_numpy()
     result["prediction"] = predicted
-    if _is_rating(manifest) and np.asarray(predicted).dtype.kind == "f":
+    names = manifest["info"].get("levels")
+    if names is not None:
+        # The model learned the positions 1..K of --levels.
+        positions = np.arange(1, len(names) + 1)
+        result["level"] = np.asarray(names, dtype=object)[
+            nearest_level(predicted, positions)
+        ]
+    elif _is_rating(manifest) and np.asarray(predicted).dtype.kind == "f":
         # Levels of the whole scale, as evaluate scores them: a level the
         # training rows lacked is still a level.
         target = manifest["target"]

@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..evaluation import column_kinds
@@ -20,18 +21,24 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 _DELIMITERS = ",;\t|"
 
 
-def read_table(path, text_columns=()):
+def read_table(path, text_columns=(), note=None):
     """Read a CSV (any of , ; tab | as delimiter) or Parquet file.
 
     Column names lose the spaces around them. A CSV separated by ";" is
     read with decimal commas when some column holds only numbers written
-    so ("0,78") and no column holds numbers with a decimal point.
+    so ("0,78") and no column holds numbers with a decimal point. A text
+    column that holds only numbers, some with thousands separators
+    ("12,400") or some marked missing with "?", "-" or ".", is read as
+    numbers, with a note. Text columns hold NaN where a value is missing,
+    as a CSV reads them, also from Parquet's nullable strings.
 
     Parameters
     ----------
     path : str or path-like
     text_columns : sequence of str
         CSV columns to read as text, such as codes like "007".
+    note : callable or None
+        Called with a line of text for each column read as numbers.
 
     Returns
     -------
@@ -41,8 +48,14 @@ def read_table(path, text_columns=()):
     path = Path(path)
     _check_file(path)
     parquet = _is_parquet(path)
-    frame = _read_parquet(path) if parquet else _read_csv(path, text_columns)
+    frame = (
+        _read_parquet(path) if parquet else _drop_unnamed(_read_csv(path, text_columns))
+    )
     frame.columns = [str(column).strip() for column in frame.columns]
+    for name in frame.columns[~frame.columns.duplicated()]:
+        frame[name] = _plain_text(frame[name])
+        if name not in text_columns:
+            frame[name] = _numbers_in_text(frame[name], note or (lambda text: None))
     if frame.empty:
         raise CLIError(
             f"{path} has no rows (columns: {shorten(frame.columns) or 'none'}). "
@@ -87,11 +100,8 @@ def _read_csv(path, text_columns=()):
         if delimiter == ";" and _decimal_commas(frame):
             frame = _parse_csv(path, sep=";", decimal=",", text_columns=text_columns)
         return frame
-    except UnicodeDecodeError:
-        raise CLIError(
-            f"{path} is not a text table: it is not UTF-8 text. Give a CSV file "
-            "(or a Parquet file, ending in .parquet)."
-        ) from None
+    except UnicodeDecodeError as error:
+        raise CLIError(_not_utf8(path, error)) from None
     except pd.errors.EmptyDataError:
         raise CLIError(
             f"{path} is empty. Give a table with a header row and data rows."
@@ -116,6 +126,64 @@ def _parse_csv(path, text_columns=(), **options):
         )
 
 
+def _drop_unnamed(frame):
+    """The CSV without empty columns that have no header (a trailing delimiter)."""
+    empty = [
+        name
+        for name in frame.columns
+        if str(name).startswith("Unnamed: ") and frame[name].isna().all()
+    ]
+    return frame.drop(columns=empty)
+
+
+def _plain_text(column):
+    """A nullable string column as text with NaN for missing values.
+
+    scikit-learn's imputers cannot compare pandas's ``NA``.
+    """
+    if not (
+        isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is pd.NA
+    ):
+        return column
+    return column.astype(object).where(column.notna(), np.nan)
+
+
+# Written for a missing number in otherwise numeric columns.
+_MISSING_MARKERS = ("?", "-", ".")
+_NUMBER = r"[-+]?(\d+|\d{1,3}(,\d{3})+)(\.\d*)?([eE][-+]?\d+)?"
+
+
+def _numbers_in_text(column, note):
+    """A text column of numbers (thousands separators, "?" for missing) as numbers."""
+    if not (
+        pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+    ):
+        return column
+    values = column.dropna()
+    if not len(values) or not all(isinstance(v, str) for v in values):
+        return column
+    text = values.str.strip()
+    markers = text.isin(_MISSING_MARKERS)
+    numbers = text[~markers]
+    if not len(numbers) or not numbers.str.fullmatch(_NUMBER).all():
+        return column
+    separated = numbers.str.contains(",")
+    if not (separated.any() or markers.any()):
+        return column
+
+    read = pd.to_numeric(numbers.str.replace(",", "", regex=False))
+    found = []
+    if separated.any():
+        found.append(
+            f"numbers with thousands separators ({numbers[separated].iloc[0]!r})"
+        )
+    if markers.any():
+        shown = ", ".join(repr(m) for m in dict.fromkeys(text[markers]))
+        found.append(f"{shown} as missing ({int(markers.sum())} rows)")
+    note(f"Column {column.name!r}: read {' and '.join(found)}.")
+    return read.reindex(column.index)
+
+
 def _decimal_commas(frame):
     """Whether numbers in the table are written with a decimal comma.
 
@@ -132,6 +200,25 @@ def _comma_numbers(column):
     values = column.dropna().astype(str)
     numbers = values.str.fullmatch(r"[-+]?\d*,\d+|[-+]?\d+")
     return bool(len(values) and numbers.all() and values.str.contains(",").any())
+
+
+def _not_utf8(path, error):
+    """Where a CSV stops being UTF-8, and how to save it as UTF-8."""
+    line = 1
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = number
+                break
+    byte = error.object[error.start : error.start + 1]
+    return (
+        f"{path} is not UTF-8 text: line {line} holds the byte 0x{byte.hex()}, "
+        "as Latin-1 or Windows-1252 files write accented letters. Save the "
+        "file as UTF-8 (in Excel, as 'CSV UTF-8'), or convert it with "
+        f"`iconv -f windows-1252 -t utf-8 {path.name} > utf8-{path.name}`."
+    )
 
 
 def _delimiter(header):

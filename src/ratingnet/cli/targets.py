@@ -38,7 +38,33 @@ def check_target(columns, column, estimator, n_rows):
             f"The target column {column!r} is not numeric (values such as "
             f"{levels}), and the chosen model is a regressor, which predicts "
             "numbers. Encode the levels as numbers in their order (e.g. 1-5), "
-            "which every command takes and `evaluate` needs; for unordered "
-            "labels, `ratingnet fit --model classifier` fits a classifier."
+            "which every command takes and `evaluate` needs, or give their "
+            "order with --levels (lowest first); for unordered labels, "
+            "`ratingnet fit --model classifier` fits a classifier."
         )
     return profile
+
+
+def level_positions(y, levels, column):
+    """The target's text levels as their positions 1..K in ``levels``.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        The target, without missing values.
+    levels : list of str
+        The --levels names, lowest first.
+    column : str
+        The target column's name, for messages.
+    """
+    text = y.astype(str).str.strip()
+    unknown = sorted(set(text) - set(levels))
+    if unknown:
+        raise CLIError(
+            f"The target column {column!r} holds levels that --levels does not "
+            f"name: {shorten([repr(level) for level in unknown], 5)}. --levels "
+            f"names {', '.join(levels)}. Name every level of the target, "
+            "lowest first."
+        )
+    positions = {level: position for position, level in enumerate(levels, start=1)}
+    return text.map(positions).astype("int64")

@@ -11,7 +11,7 @@ from .tables import (
     forced_categories,
     read_table,
 )
-from .targets import check_target
+from .targets import check_target, level_positions
 
 
 @dataclass
@@ -34,6 +34,8 @@ class Setup:
     as_categories : list of str
         Numeric columns given to the model as pandas categories (for models
         that encode columns themselves).
+    levels : list of str or None
+        The --levels names, lowest first, whose positions the target holds.
     """
 
     path: str
@@ -43,13 +45,22 @@ class Setup:
     model: object
     profile: object
     as_categories: list
+    levels: list | None = None
 
 
 def prepare(args, out):
     """Read the table, choose its columns and the model, and check the target."""
     path, target = options.data_and_target(args)
-    frame = read_table(path)
+    frame = read_table(path, note=out.note)
     columns = choose_columns(frame, target=target, **options.column_options(args))
+    levels = options.levels_option(args)
+    if levels is not None:
+        columns.y = level_positions(columns.y, levels, target)
+        out.note(
+            "The target's levels, lowest first: "
+            + ", ".join(f"{level}={i}" for i, level in enumerate(levels, start=1))
+            + "."
+        )
     name = args.model or models.default_name()
     model = models.make_model(
         name,
@@ -59,9 +70,14 @@ def prepare(args, out):
         batch_size=args.batch_size,
     )
     profile = check_target(columns, target, model, len(frame))
+    if profile.kind == "nominal" and name == "ordinal":
+        out.note(
+            "note: the target's levels are text, which the ordinal model takes "
+            "in sorted order; give their order with --levels, lowest first."
+        )
 
     cast = [] if models.encodes_columns(name) else forced_categories(columns)
     columns.X = as_categories(columns.X, cast)
     if columns.n_dropped:
         out.note(left_out(columns.n_dropped))
-    return Setup(path, target, columns, name, model, profile, cast)
+    return Setup(path, target, columns, name, model, profile, cast, levels)

@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 from .. import metrics
 from .._base import BaseKerasEstimator
 from .._cross_validation import cross_validate as cross_validate_model
+from ..exceptions import TrainingInterruptedWarning
 from ..target import TargetProfile, inspect_target
 
 # The metrics of every numeric target, and those added for ratings.
@@ -123,6 +124,8 @@ def cross_validate(models, X, y, *, cv=5, seed=0, curves=False, on_step=None):
             on_step(name)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            # Folds that a Ctrl-C cut short would score as if trained.
+            warnings.simplefilter("error", TrainingInterruptedWarning)
             _run_model(result, name, model, X, splits)
             if curves:
                 _add_curve(result, name, model, X, splits[0])
@@ -168,6 +171,8 @@ def _run_model(result, name, model, X, splits):
             return_estimator=True,
             error_score="raise",
         )
+    except TrainingInterruptedWarning:
+        raise
     except Exception as error:  # whatever the model raised, said with its name
         cause = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ValueError(
