@@ -213,6 +213,10 @@ def _error(capsys, argv):
           "--force"], "is not a saved ratingnet model, so it is not replaced"),
         (["fit", "@ratings.csv", "--target", "rating", "--out", "@tables"],
          "is not a saved ratingnet model, so it is not replaced"),
+        (["evaluate", "@ratings.csv", "--target", "rating", "--levels", "1,2"],
+         "--levels orders a target of text levels, but 'rating' holds numbers"),
+        (["inspect", "@ratings.csv", "--levels", "low,high"],
+         "--levels orders the target's levels; name it with --target"),
     ],
 )  # fmt: skip
 def test_bad_input(files, capsys, argv, message):
@@ -480,7 +484,7 @@ def test_numbers_written_for_people_are_read_as_numbers(tmp_path, capsys):
     kinds = {c["column"]: c["kind"] for c in json.loads(captured.out)["columns"]}
     assert kinds["votes"] == kinds["a"] == "numeric"
     assert "read numbers with thousands separators ('1,000')" in captured.err
-    assert "Column 'a': read '?' as missing (2 rows)" in captured.err
+    assert "note: column 'a': read '?' as missing (2 rows)" in captured.err
 
 
 def test_a_parquet_text_column_with_pandas_missing_values(tmp_path):
@@ -488,9 +492,24 @@ def test_a_parquet_text_column_with_pandas_missing_values(tmp_path):
     frame["color"] = frame["color"].astype("string")
     path = tmp_path / "nullable.parquet"
     frame.to_parquet(path)
-    argv = ["fit", str(path), "--target", "rating", "--out", str(tmp_path / "m")]
+    model, out = tmp_path / "m", tmp_path / "p.csv"
+    argv = ["fit", str(path), "--target", "rating", "--out", str(model)]
 
     assert main([*argv, "-q", *RECIPE]) == 0
+    assert main(["predict", str(model), str(path), "--out", str(out), "-q"]) == 0
+    assert pd.read_csv(out)["prediction"].notna().sum() == 60
+
+
+def test_decimal_commas_beside_missing_markers_stay_decimals(tmp_path, capsys):
+    path = tmp_path / "commas.csv"
+    path.write_text("price;rating\n1,250;3\n0,750;4\n?;2\n1,5;5\n")
+
+    assert main(["inspect", str(path), "--target", "rating", "--json"]) == 0
+
+    captured = capsys.readouterr()
+    (price,) = json.loads(captured.out)["columns"]
+    assert price["kind"] == "numeric" and price["missing"] == 1
+    assert "read numbers with decimal commas ('1,250')" in captured.err
 
 
 @pytest.fixture(scope="module")
@@ -533,6 +552,12 @@ def test_levels_must_name_every_level(graded, capsys):
     assert "holds levels that --levels does not name: 'excellent', 'very good'" in (
         message
     )
+
+
+def test_evaluate_asks_text_levels_for_their_order(graded, capsys):
+    argv = ["evaluate", graded, "--target", "rating", "--model", "ordinal"]
+
+    assert "Give the order of its levels with --levels" in _error(capsys, argv)
 
 
 def test_text_levels_without_an_order_get_a_note(graded, tmp_path, capsys):

@@ -117,6 +117,18 @@ def test_under_mixed_precision_the_loss_is_computed_in_float32(regression_data):
     assert np.all(np.isfinite(est.history_["loss"]))
 
 
+def test_a_model_of_several_outputs_is_refused(regression_data):
+    X, y = regression_data
+
+    def two_outputs(n_features_in_):
+        inputs = keras.Input((n_features_in_,))
+        heads = [keras.layers.Dense(1)(inputs), keras.layers.Dense(1)(inputs)]
+        return keras.Model(inputs, heads)
+
+    with pytest.raises(ValueError, match="has several outputs"):
+        KerasRegressor(two_outputs, epochs=1).fit(X, y)
+
+
 def test_an_output_without_a_units_axis_is_refused(regression_data):
     X, y = regression_data
 

@@ -12,6 +12,7 @@ import pytest
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.compose import make_column_transformer
+from sklearn.ensemble import BaggingRegressor
 
 
 @pytest.fixture(scope="module")
@@ -272,10 +273,24 @@ def test_one_row_is_refused():
         _quick().fit(pd.DataFrame({"x": [1.0]}), [3.0])
 
 
-def test_tags_say_it_takes_missing_values_and_text():
-    tags = RatingRegressor().__sklearn_tags__().input_tags
+def test_tools_that_read_its_tags_pass_it_missing_values():
+    X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 7})
+    X.iloc[::5, 0] = np.nan
 
-    assert tags.allow_nan and tags.string and tags.categorical
+    bagged = BaggingRegressor(_quick(), n_estimators=2, random_state=0).fit(
+        X, np.arange(40) % 5 + 1.0
+    )
+
+    assert np.isfinite(bagged.predict(X)).all()
+
+
+def test_ids_beyond_float_precision_stay_apart():
+    ids = pd.Series([10**17 + 1, 10**17 + 2] * 30, dtype="category")
+    encoded = TablePreprocessor().fit(pd.DataFrame({"store": ids}))
+
+    one_hot = encoded.transform(pd.DataFrame({"store": ids.head(2)}))[:, :2]
+
+    np.testing.assert_array_equal(one_hot.sum(axis=1), [1.0, 1.0])
 
 
 @pytest.mark.parametrize("setting", [{"n_models": 0}, {"batch_size": 0}])

@@ -109,6 +109,12 @@ def test_rating_regressor_round_trip(tmp_path):
     assert "ratingnet._preprocessing:TablePreprocessor" in text
     assert clone(loaded).get_params() == est.get_params()
 
+    # Earlier files held a model entry, which RatingRegressor lacks.
+    manifest = json.loads((tmp_path / "model" / "ratingnet.json").read_text())
+    manifest["estimator"]["state"]["model"] = None
+    (tmp_path / "model" / "ratingnet.json").write_text(json.dumps(manifest))
+    assert clone(load(tmp_path / "model")).get_params() == est.get_params()
+
 
 def test_function_is_kept_by_name_and_the_model_refits(tmp_path, pipeline):
     model, X, y = pipeline

@@ -312,6 +312,9 @@ class Decoder:
         if isinstance(state.get("model_"), keras.Model):
             # The estimators rebuild their model from its config and weights.
             state["model_"] = model_to_state(state["model_"])
+        if "model" not in cls._get_param_names():
+            # Earlier files gave RatingRegressor a model entry (None).
+            state.pop("model", None)
 
         estimator = cls.__new__(cls)
         estimator.__setstate__(state)

@@ -76,12 +76,11 @@ def loss_weight(loss_weights):
 
 
 REDUCTION = (
-    "The loss {name!r} has reduction={reduction!r}, but ratingnet reduces "
-    "every loss as Keras's default does, 'sum_over_batch_size': the weighted "
-    "sum over the rows of a batch, divided by their number. With "
-    "reduction='sum' the loss and its gradients would be batch_size times as "
-    "large; to train with larger steps, raise the optimizer's learning rate "
-    "instead."
+    "The loss {name!r} has reduction={reduction!r}, which ratingnet ignores: "
+    "it reduces every loss as Keras's default does, 'sum_over_batch_size', "
+    "the weighted sum over the rows of a batch divided by their number. "
+    "Leave reduction at its default; to train with larger steps (as 'sum' "
+    "would), raise the optimizer's learning rate."
 )
 
 

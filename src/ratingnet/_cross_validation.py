@@ -61,7 +61,8 @@ def cross_validate(
     X : array-like or DataFrame of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     groups : array-like, default=None
-        Group labels for group-aware splitters.
+        Group labels for group-aware splitters. With scikit-learn's metadata
+        routing enabled, pass them in ``params`` instead, as there.
     scoring : str, callable, list, dict or None, default=None
         As in scikit-learn; ratingnet's names ("qwk", "rmse", ...) work too.
         A callable may return a dict of scores, each reported by its name.

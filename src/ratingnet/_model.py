@@ -132,11 +132,18 @@ def is_layer_graph(model):
 def output_units(model, n_features):
     """How many numbers the model outputs per row; refuses other output shapes."""
     try:
-        shape = tuple(model.output_shape)
+        shape = model.output_shape
     except AttributeError:
         # A subclassed model has no output_shape: trace its call.
         spec = model.compute_output_spec(keras.KerasTensor((None, n_features)))
-        shape = tuple(spec.shape)
+        shape = getattr(spec, "shape", [s.shape for s in keras.tree.flatten(spec)])
+    if isinstance(shape, list | dict) or any(isinstance(s, tuple) for s in shape):
+        raise ValueError(
+            f"The model has several outputs (shapes {shape}), but ratingnet "
+            "trains models with one output. Concatenate them into one, such as "
+            "keras.layers.Concatenate()([...]), for several target columns."
+        )
+    shape = tuple(shape)
     if len(shape) != 2 or shape[-1] is None:
         raise ValueError(
             f"The model's output has shape {shape}, but ratingnet trains "

@@ -22,7 +22,7 @@
 """
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -83,12 +83,11 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         del y
         table = _as_frame(X)
-        if table.shape[0] == 0 or table.shape[1] == 0:
-            kind = "sample" if table.shape[0] == 0 else "feature"
+        if table.shape[1] == 0:
             raise ValueError(
-                f"Found array with 0 {kind}(s) (shape={table.shape}) while a "
+                f"Found array with 0 feature(s) (shape={table.shape}) while a "
                 "minimum of 1 is required: RatingRegressor needs at least one "
-                "row and one column."
+                "column."
             )
         _refuse_duplicate_columns(table)
         self.feature_names_in_ = np.asarray(table.columns, dtype=object)
@@ -381,5 +380,6 @@ def _text(level):
     """
     if isinstance(level, bool | np.bool_) or not isinstance(level, Real):
         return str(level)
-    number = float(level)
-    return str(int(number)) if number.is_integer() else repr(number)
+    if isinstance(level, Integral) or float(level).is_integer():
+        return str(int(level))
+    return str(level)

@@ -267,10 +267,11 @@ class RatingRegressor(KerasRegressor):
         X = X.toarray() if sparse.issparse(X) else X
         self._n_rows = _num_samples(X)
         if self._n_rows < 2:
+            samples = "1 sample" if self._n_rows == 1 else f"{self._n_rows} samples"
             raise ValueError(
-                f"RatingRegressor needs at least 2 rows, got {self._n_rows} "
-                "sample: each network holds rows out for early stopping and "
-                "trains on the others."
+                f"RatingRegressor needs at least 2 rows, got {samples}: each "
+                "network holds rows out for early stopping and trains on the "
+                "others."
             )
         self._n_train = self._n_rows - int(self._n_rows * self._validation_fraction())
         return super()._plan_fit(X, y, sample_weight, X_val, y_val)

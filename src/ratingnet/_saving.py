@@ -146,9 +146,16 @@ def _read_arrays(path):
         raise _DamagedFile(f"{ARRAYS} is missing")
     try:
         with np.load(path / ARRAYS, allow_pickle=False) as stored:
-            return {key: stored[key] for key in stored.files}
+            return _Arrays({key: stored[key] for key in stored.files})
     except (ValueError, OSError, zipfile.BadZipFile):
         raise _DamagedFile(f"{ARRAYS} is not a readable NumPy archive") from None
+
+
+class _Arrays(dict):
+    """The arrays of a saved model; one the manifest names but lacks is damage."""
+
+    def __missing__(self, key):
+        raise _DamagedFile(f"{ARRAYS} lacks the array {key!r}")
 
 
 def _read_keras(path, name):
@@ -165,7 +172,7 @@ def _damage(error):
     if isinstance(error, _DamagedFile):
         return str(error)
     if isinstance(error, KeyError):
-        return f"{MANIFEST} or {ARRAYS} lacks the entry {error}"
+        return f"{MANIFEST} lacks {error}"
     text = str(error).strip().rstrip(".") or "unreadable file"
     return f"{type(error).__name__}: {text}"
 
@@ -396,6 +403,7 @@ def _quiet_keras():
 
 # What every manifest holds beside its format, and of which JSON type.
 _MANIFEST_TYPES = {
+    "format_version": int,
     "class": str,
     "params": dict,
     "features": dict,
@@ -404,6 +412,7 @@ _MANIFEST_TYPES = {
     "files": dict,
     "estimator": dict,
 }
+_JSON = {int: "a whole number", str: "a string", dict: "an object"}
 
 
 def _check_format(path, manifest):
@@ -412,24 +421,32 @@ def _check_format(path, manifest):
             f"{path / MANIFEST} does not describe a ratingnet model. Give the "
             "folder that ratingnet.save (or `ratingnet fit --out`) wrote."
         )
-    version = manifest.get("format_version", 0)
+    version = manifest.get("format_version")
     if isinstance(version, int) and version > FORMAT_VERSION:
         raise ValueError(
-            f"The model in {path} was saved in format version "
-            f"{manifest['format_version']}, newer than this ratingnet reads "
-            f"({FORMAT_VERSION}). Upgrade ratingnet to load it."
+            f"The model in {path} was saved in format version {version}, newer "
+            f"than this ratingnet reads ({FORMAT_VERSION}). Upgrade ratingnet "
+            "to load it."
         )
     problems = [
-        f"{key} is missing" if key not in manifest else f"{key} is not {_JSON[kind]}"
-        for key, kind in {"format_version": int, **_MANIFEST_TYPES}.items()
-        if not isinstance(manifest.get(key), kind) or isinstance(manifest[key], bool)
-    ] + _file_problems(manifest)
+        _type_problem(manifest, key, kind) for key, kind in _MANIFEST_TYPES.items()
+    ]
+    problems = [p for p in problems if p] + _file_problems(manifest)
     if problems:
         raise ValueError(
             f"The saved model at {path} is damaged: in {MANIFEST}, "
             f"{'; '.join(problems)}. Save the model again (or fit it again "
             "with `ratingnet fit`)."
         )
+
+
+def _type_problem(manifest, key, kind):
+    if key not in manifest:
+        return f"{key} is missing"
+    value = manifest[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        return f"{key} is not {_JSON[kind]}"
+    return None
 
 
 def _file_problems(manifest):
@@ -449,6 +466,3 @@ def _file_problems(manifest):
     ):
         problems.append("estimator does not name its class and hold its state")
     return problems
-
-
-_JSON = {int: "a whole number", str: "a string", dict: "an object"}

@@ -88,8 +88,9 @@ def _check_folds(cv, n_rows, profile):
     if profile.range is None:
         raise CLIError(
             "evaluate scores numeric targets (RMSE, MAE, R², and QWK for "
-            f"ratings); this target is {profile.kind} text. Encode its levels "
-            "as numbers, or use `ratingnet fit` and `predict` for labels."
+            f"ratings); this target is {profile.kind} text. Give the order of "
+            "its levels with --levels (lowest first: --levels poor,fair,good), "
+            "or use `ratingnet fit` and `predict` for labels without an order."
         )
 
 

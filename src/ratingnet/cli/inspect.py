@@ -65,6 +65,8 @@ def run(args):
 
 
 def _profile(frame, target, levels):
+    if target is None and levels is not None:
+        raise CLIError("--levels orders the target's levels; name it with --target.")
     if target is None:
         return None
     values = frame[target]

@@ -40,9 +40,9 @@ def add_data(parser, *, target=True):
             action="append",
             metavar="LEVELS",
             help="for a target of text levels, their order, lowest first "
-            "(comma-separated: --levels poor,fair,good): the models learn and "
-            "are scored on their positions 1, 2, 3, and predict writes each "
-            "row's level by name",
+            "(comma-separated: --levels poor,fair,good); the target is then "
+            "their positions 1, 2, 3, which models learn and evaluate scores, "
+            "and predict names each row's level",
         )
 
 

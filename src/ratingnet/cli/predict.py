@@ -27,7 +27,8 @@ def add_parser(commands):
             "code from the model folder. "
             "The output has a `prediction` column (and, for a rating target, "
             "`level`: the prediction rounded to the nearest level of the "
-            "rating scale, such as 3 to 8 by 1), "
+            "rating scale, such as 3 to 8 by 1, or named as --levels named "
+            "them in fit), "
             "after the --id column when one is given."
         ),
         formatter_class=options.Formatter,

@@ -26,11 +26,12 @@ def read_table(path, text_columns=(), note=None):
 
     Column names lose the spaces around them. A CSV separated by ";" is
     read with decimal commas when some column holds only numbers written
-    so ("0,78") and no column holds numbers with a decimal point. A text
-    column that holds only numbers, some with thousands separators
-    ("12,400") or some marked missing with "?", "-" or ".", is read as
-    numbers, with a note. Text columns hold NaN where a value is missing,
-    as a CSV reads them, also from Parquet's nullable strings.
+    so ("0,78") and no column holds numbers with a decimal point. A CSV
+    column of numbers that some rows write with thousands separators
+    ("12,400", not in a file of decimal commas) or mark missing with "?",
+    "-" or "." is read as numbers, with a note. Text columns hold NaN where
+    a value is missing, as a CSV reads them, also from Parquet's nullable
+    strings.
 
     Parameters
     ----------
@@ -47,21 +48,30 @@ def read_table(path, text_columns=(), note=None):
     """
     path = Path(path)
     _check_file(path)
-    parquet = _is_parquet(path)
-    frame = (
-        _read_parquet(path) if parquet else _drop_unnamed(_read_csv(path, text_columns))
-    )
+    if _is_parquet(path):
+        frame = _read_parquet(path)
+    else:
+        frame = _read_csv(path, text_columns, note or (lambda text: None))
     frame.columns = [str(column).strip() for column in frame.columns]
-    for name in frame.columns[~frame.columns.duplicated()]:
+    _refuse_repeated_names(path, frame.columns)
+    for name in frame.columns:
         frame[name] = _plain_text(frame[name])
-        if name not in text_columns:
-            frame[name] = _numbers_in_text(frame[name], note or (lambda text: None))
     if frame.empty:
         raise CLIError(
             f"{path} has no rows (columns: {shorten(frame.columns) or 'none'}). "
             "Give a table with a header row and at least one row of data."
         )
     return frame
+
+
+def _refuse_repeated_names(path, names):
+    repeated = names[names.duplicated()].unique().tolist()
+    if repeated:
+        raise CLIError(
+            f"{path} names these columns twice (spaces around names aside): "
+            f"{shorten([repr(name) for name in repeated], 5)}. Give every "
+            "column a name of its own."
+        )
 
 
 def _check_file(path):
@@ -91,14 +101,19 @@ def _read_parquet(path):
         ) from None
 
 
-def _read_csv(path, text_columns=()):
+def _read_csv(path, text_columns, note):
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             header = handle.readline()
         delimiter = _delimiter(header)
         frame = _parse_csv(path, sep=delimiter, text_columns=text_columns)
-        if delimiter == ";" and _decimal_commas(frame):
+        decimal = "," if delimiter == ";" and _decimal_commas(frame) else "."
+        if decimal == ",":
             frame = _parse_csv(path, sep=";", decimal=",", text_columns=text_columns)
+        frame = _drop_unnamed(frame)
+        for name in frame.columns:
+            if str(name).strip() not in text_columns:
+                frame[name] = _numbers_in_text(frame[name], decimal, note)
         return frame
     except UnicodeDecodeError as error:
         raise CLIError(_not_utf8(path, error)) from None
@@ -150,38 +165,59 @@ def _plain_text(column):
 
 # Written for a missing number in otherwise numeric columns.
 _MISSING_MARKERS = ("?", "-", ".")
-_NUMBER = r"[-+]?(\d+|\d{1,3}(,\d{3})+)(\.\d*)?([eE][-+]?\d+)?"
+# Numbers as people write them: with thousands separators where the decimal
+# separator is a point, with a decimal comma in a file of decimal commas.
+_NUMBERS = {
+    ".": r"[-+]?(\d+|[1-9]\d{0,2}(,\d{3})+)(\.\d*)?([eE][-+]?\d+)?",
+    ",": r"[-+]?\d+(,\d*)?([eE][-+]?\d+)?",
+}
 
 
-def _numbers_in_text(column, note):
-    """A text column of numbers (thousands separators, "?" for missing) as numbers."""
+def _numbers_in_text(column, decimal, note):
+    """A text column of numbers as written for people, as numbers.
+
+    Its values are numbers (see `_NUMBERS`) or missing markers, and some
+    show why pandas kept it as text: a comma in a number, or a marker.
+    """
+    text = _text_values(column)
+    if text is None:
+        return column
+    markers = text.isin(_MISSING_MARKERS)
+    numbers = text[~markers]
+    if not len(numbers) or not numbers.str.fullmatch(_NUMBERS[decimal]).all():
+        return column
+    commas = numbers.str.contains(",")
+    if not (commas.any() or markers.any()):
+        return column
+
+    plain = numbers.str.replace(",", "" if decimal == "." else ".", regex=False)
+    note(_numbers_note(column.name, numbers[commas], text[markers], decimal))
+    return pd.to_numeric(plain).reindex(column.index)
+
+
+def _text_values(column):
+    """The column's values, stripped, when all that are not missing are text."""
     if not (
         pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
     ):
-        return column
+        return None
     values = column.dropna()
     if not len(values) or not all(isinstance(v, str) for v in values):
-        return column
-    text = values.str.strip()
-    markers = text.isin(_MISSING_MARKERS)
-    numbers = text[~markers]
-    if not len(numbers) or not numbers.str.fullmatch(_NUMBER).all():
-        return column
-    separated = numbers.str.contains(",")
-    if not (separated.any() or markers.any()):
-        return column
+        return None
+    return values.str.strip()
 
-    read = pd.to_numeric(numbers.str.replace(",", "", regex=False))
+
+def _numbers_note(name, with_commas, markers, decimal):
     found = []
-    if separated.any():
-        found.append(
-            f"numbers with thousands separators ({numbers[separated].iloc[0]!r})"
-        )
-    if markers.any():
-        shown = ", ".join(repr(m) for m in dict.fromkeys(text[markers]))
-        found.append(f"{shown} as missing ({int(markers.sum())} rows)")
-    note(f"Column {column.name!r}: read {' and '.join(found)}.")
-    return read.reindex(column.index)
+    if len(with_commas) and decimal == ".":
+        found.append(f"numbers with thousands separators ({with_commas.iloc[0]!r})")
+    elif len(with_commas):
+        found.append(f"numbers with decimal commas ({with_commas.iloc[0]!r})")
+    if len(markers):
+        shown = ", ".join(repr(m) for m in dict.fromkeys(markers))
+        rows = "row" if len(markers) == 1 else "rows"
+        found.append(f"{shown} as missing ({len(markers)} {rows})")
+    return f"note: column {name!r}: read {' and '.join(found)}."
 
 
 def _decimal_commas(frame):
@@ -197,28 +233,44 @@ def _decimal_commas(frame):
 
 
 def _comma_numbers(column):
-    values = column.dropna().astype(str)
+    values = column.dropna().astype(str).str.strip()
+    values = values[~values.isin(_MISSING_MARKERS)]
     numbers = values.str.fullmatch(r"[-+]?\d*,\d+|[-+]?\d+")
     return bool(len(values) and numbers.all() and values.str.contains(",").any())
 
 
 def _not_utf8(path, error):
     """Where a CSV stops being UTF-8, and how to save it as UTF-8."""
-    line = 1
+    line, bad = 1, b""
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                line = number
+                line, bad = number, raw
                 break
     byte = error.object[error.start : error.start + 1]
+    if not _windows_text(bad):
+        return (
+            f"{path} is not a text table: line {line} holds the byte "
+            f"0x{byte.hex()}, which is not UTF-8 text. Give a CSV file in UTF-8 "
+            "(or a Parquet file, ending in .parquet)."
+        )
     return (
         f"{path} is not UTF-8 text: line {line} holds the byte 0x{byte.hex()}, "
         "as Latin-1 or Windows-1252 files write accented letters. Save the "
         "file as UTF-8 (in Excel, as 'CSV UTF-8'), or convert it with "
         f"`iconv -f windows-1252 -t utf-8 {path.name} > utf8-{path.name}`."
     )
+
+
+def _windows_text(raw):
+    """Whether a line reads as Windows-1252 text (no control bytes but tabs)."""
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def _delimiter(header):

@@ -1,5 +1,6 @@
 """Checking the target column before any training starts."""
 
+import pandas as pd
 from sklearn.base import is_regressor
 
 from ..target import inspect_target
@@ -57,6 +58,11 @@ def level_positions(y, levels, column):
     column : str
         The target column's name, for messages.
     """
+    if pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        raise CLIError(
+            f"--levels orders a target of text levels, but {column!r} holds "
+            "numbers, whose order is their own. Leave out --levels."
+        )
     text = y.astype(str).str.strip()
     unknown = sorted(set(text) - set(levels))
     if unknown:

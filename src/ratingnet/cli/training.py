@@ -70,7 +70,7 @@ def prepare(args, out):
         batch_size=args.batch_size,
     )
     profile = check_target(columns, target, model, len(frame))
-    if profile.kind == "nominal" and name == "ordinal":
+    if profile.kind == "nominal" and name == "ordinal" and args.command == "fit":
         out.note(
             "note: the target's levels are text, which the ordinal model takes "
             "in sorted order; give their order with --levels, lowest first."
