@@ -1,7 +1,8 @@
 """The loss, optimizer and metrics of a fit.
 
 Settings given to the estimator win over what the model was compiled with;
-what neither gives falls back to the estimator's defaults. Each fit gets
+what neither gives falls back to the estimator's defaults. A compiled
+``loss_weights`` weighs the loss, whichever of the two gave it. Each fit gets
 fresh objects, so nothing trained carries over between fits or clones.
 """
 

@@ -193,7 +193,7 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
             )
         if self.levels is not None:
             return _given_levels(self.levels)
-        if getattr(self, "_categories", None) is not None:
+        if self._categories is not None:
             return np.asarray(self._categories)
         if _is_numeric(y):
             return _numeric_levels(y)

@@ -10,6 +10,7 @@ stopping with the best epoch kept, and the members' mean as the prediction.
 The members train as replicas of one vmapped program.
 """
 
+import difflib
 import math
 from collections.abc import Iterable
 from numbers import Integral, Real
@@ -162,9 +163,12 @@ class RatingRegressor(KerasRegressor):
         own = self._get_param_names()
         for name in params:
             if name not in own:
+                close = difflib.get_close_matches(name, own, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise ValueError(
                     f"RatingRegressor has no parameter {name!r}"
-                    f"{_routed_hint(name)} Its parameters are: {', '.join(own)}."
+                    f"{_routed_hint(name)}{hint} Its parameters are: "
+                    f"{', '.join(own)}."
                 )
         return super().set_params(**params)
 

@@ -48,6 +48,13 @@ class Setup:
     levels: list | None = None
 
 
+def _positions(y, levels, target, out):
+    """The target as the positions of its --levels, and a note saying which."""
+    named = ", ".join(f"{level}={i}" for i, level in enumerate(levels, start=1))
+    out.note(f"The target's levels, lowest first: {named}.")
+    return level_positions(y, levels, target)
+
+
 def prepare(args, out):
     """Read the table, choose its columns and the model, and check the target."""
     path, target = options.data_and_target(args)
@@ -55,12 +62,7 @@ def prepare(args, out):
     columns = choose_columns(frame, target=target, **options.column_options(args))
     levels = options.levels_option(args)
     if levels is not None:
-        columns.y = level_positions(columns.y, levels, target)
-        out.note(
-            "The target's levels, lowest first: "
-            + ", ".join(f"{level}={i}" for i, level in enumerate(levels, start=1))
-            + "."
-        )
+        columns.y = _positions(columns.y, levels, target, out)
     name = args.model or models.default_name()
     model = models.make_model(
         name,
