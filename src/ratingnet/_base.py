@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import jax
 import keras
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils import check_random_state
@@ -20,6 +19,7 @@ from ._compile import (
     make_metrics,
     make_optimizer,
 )
+from ._guards import warn_if_diverged
 from ._model import build_model, default_model
 from ._params import (
     check_counts,
@@ -31,10 +31,9 @@ from ._params import (
 )
 from ._persist import loss_from_state, loss_to_state, model_from_state, model_to_state
 from ._progress import reporter
-from ._validation import check_features, check_training_data
+from ._validation import check_features, check_training_data, ordered_categories
 from ._validation_split import split_validation, stack_validation
-from ._warnings import warn
-from .exceptions import NotFittedError, RatingnetWarning
+from .exceptions import NotFittedError
 
 _PREDICT_BATCH = 4096
 # Parameters that clone shares instead of copying (see __sklearn_clone__).
@@ -248,8 +247,7 @@ class BaseKerasEstimator(BaseEstimator):
         """Everything a fit decides before training: data, model and settings."""
         params = self._settings()
         continuing = params["warm_start"] and hasattr(self, "model_")
-        # Validation turns a categorical y into plain values; keep its order.
-        self._categories = _ordered_categories(y)
+        self._categories = ordered_categories(y)
         # A warm start checks X against the columns it learned, changing none.
         X, y, sample_weight = self._check_training_data(
             X, y, sample_weight, reset=not continuing
@@ -389,7 +387,7 @@ class BaseKerasEstimator(BaseEstimator):
         the history is the members' mean.
         """
         self._state = result.state
-        _warn_if_diverged(result.state["model"]["trainable"])
+        warn_if_diverged(result.state["model"]["trainable"])
         self._spec.assign(_first_replica(result.state["model"]))
         new = {
             name: _member_mean(values)
@@ -550,21 +548,6 @@ def _extend_aligned(history, new):
         values.extend(new.get(name, [float("nan")] * epochs))
 
 
-DIVERGED = (
-    "Training diverged: {count} of the trained weights are NaN or infinite, "
-    "so the predictions will be NaN. Lower the learning rate (a Keras "
-    "estimator's optimizer__learning_rate, RatingRegressor's learning_rate), "
-    "or look for extreme values in X and y."
-)
-
-
-def _warn_if_diverged(weights):
-    leaves = jax.tree_util.tree_leaves(weights)
-    count = sum(int(np.sum(~np.isfinite(leaf))) for leaf in leaves)
-    if count:
-        warn(DIVERGED.format(count=count), RatingnetWarning)
-
-
 def _member_mean(values):
     """Per epoch, the mean over the members still training; NaN when none is."""
     trained = ~np.isnan(values)
@@ -600,11 +583,3 @@ def _pad_rows(rows):
     if n == len(rows):
         return rows
     return np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), axis=0)])
-
-
-def _ordered_categories(y):
-    """The categories of a pandas ordered categorical y, in order; else None."""
-    dtype = getattr(y, "dtype", None)
-    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
-        return list(dtype.categories)
-    return None

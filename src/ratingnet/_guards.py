@@ -5,11 +5,13 @@ Each message says what is wrong, why it matters for ratings, and the fix.
 
 import math
 
+import jax
 import keras
+import numpy as np
 
 from ._model import is_layer_graph
 from ._warnings import warn
-from .exceptions import RatingTargetWarning
+from .exceptions import RatingnetWarning, RatingTargetWarning
 from .target import inspect_target, is_rating
 
 CLASSIFIER_ON_RATINGS = """\
@@ -199,6 +201,23 @@ def _activation_layer_name(config):
     if config["negative_slope"] or config["threshold"]:
         return None
     return {None: "relu", 6.0: "relu6"}.get(config["max_value"])
+
+
+DIVERGED = (
+    "Training diverged: {count} of the trained weights are NaN or infinite, "
+    "so the predictions will be NaN. Lower the learning rate (a Keras "
+    "estimator's optimizer__learning_rate, RatingRegressor's learning_rate), "
+    "or look for extreme values in X and y."
+)
+
+
+def warn_if_diverged(weights):
+    """Warn when training left weights that are not finite numbers."""
+    count = sum(
+        int(np.sum(~np.isfinite(w))) for w in jax.tree_util.tree_leaves(weights)
+    )
+    if count:
+        warn(DIVERGED.format(count=count), RatingnetWarning)
 
 
 def _name(metric):

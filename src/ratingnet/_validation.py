@@ -85,6 +85,17 @@ def _refuse_text_columns(estimator, X):
         )
 
 
+def ordered_categories(y):
+    """The categories of a pandas ordered categorical y, in order; else None.
+
+    Validation turns such a y into plain values, which lose the order.
+    """
+    dtype = getattr(y, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
+        return list(dtype.categories)
+    return None
+
+
 def check_no_missing_labels(y):
     """Refuse labels that are missing (NaN, None, pd.NA), naming the first row."""
     missing = pd.isna(y)
