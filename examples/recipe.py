@@ -53,7 +53,8 @@ def main():
     print(f"\ntest MSE {mean_squared_error(y_test, predicted):.3f}")
     print(f"test MAE {mean_absolute_error(y_test, predicted):.3f}")
     print(f"test R²  {r2_score(y_test, predicted):.3f}")
-    print(f"(predicting the mean: MSE {np.var(y_test - y_train.mean()):.3f})")
+    baseline = np.mean((y_test - y_train.mean()) ** 2)
+    print(f"(predicting the training mean: MSE {baseline:.3f})")
 
 
 if __name__ == "__main__":

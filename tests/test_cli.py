@@ -460,7 +460,7 @@ def test_ctrl_c_in_training_writes_nothing(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(loop, "chunk_program", lambda *args: interrupted)
+    monkeypatch.setattr(loop, "chunk_program", lambda *args, **kwargs: interrupted)
     out = tmp_path / "written"
     argv = [command, files["ratings.csv"], "--target", "rating", option, out, *RECIPE]
 
@@ -485,6 +485,20 @@ def test_numbers_written_for_people_are_read_as_numbers(tmp_path, capsys):
     assert kinds["votes"] == kinds["a"] == "numeric"
     assert "read numbers with thousands separators ('1,000')" in captured.err
     assert "note: column 'a': read '?' as missing (2 rows)" in captured.err
+
+
+def test_a_baseline_that_cannot_take_the_table_is_left_out(tmp_path, capsys):
+    frame = _table(60).drop(columns="id")
+    frame.loc[4, "b"] = np.inf
+    path = tmp_path / "infinite.csv"
+    frame.to_csv(path, index=False)
+    argv = ["evaluate", str(path), "--target", "rating", "--model", "rating"]
+
+    assert main([*argv, "--cv", "2", "--epochs", "2", "--json"]) == 0
+
+    captured = capsys.readouterr()
+    assert "rating" in json.loads(captured.out)["overall"]
+    assert "ridge failed to fit" in captured.err and "left out" in captured.err
 
 
 def test_a_parquet_text_column_with_pandas_missing_values(tmp_path):

@@ -1,5 +1,7 @@
 """Models of standard Keras layers train, and behave as in Keras."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import ratingnet._engine.loop as loop
 import ratingnet._engine.program as program_cache
 from ratingnet import KerasRegressor
@@ -86,8 +88,8 @@ def test_ctrl_c_keeps_the_weights_trained_so_far(regression_data, monkeypatch):
     real_program = loop.chunk_program
     calls = []
 
-    def interrupting_program(*args):
-        program = real_program(*args)
+    def interrupting_program(*args, **kwargs):
+        program = real_program(*args, **kwargs)
 
         def run(*run_args):
             calls.append(1)
@@ -115,6 +117,38 @@ def test_folds_of_similar_size_reuse_one_compiled_program(regression_data):
     est.fit(X[:99], y[:99])
 
     assert programs == program_cache._PROGRAMS
+
+
+def test_each_cached_training_program_holds_one_compilation(
+    regression_data, monkeypatch
+):
+    X, y = regression_data
+    monkeypatch.setattr(program_cache, "_PROGRAMS", type(program_cache._PROGRAMS)())
+    monkeypatch.setattr(program_cache, "_MAX_PROGRAMS", 2)
+
+    # Row counts in three buckets of padding: three table shapes.
+    for rows in (40, 80, 160):
+        KerasRegressor(epochs=1, random_state=0).fit(X[:rows], y[:rows])
+
+    training = [p for key, p in program_cache._PROGRAMS.items() if key[0] == "train"]
+    assert len(program_cache._PROGRAMS) == 2
+    assert training and all(p._cache_size() == 1 for p in training)
+
+
+def test_fits_in_threads_draw_what_they_would_one_after_another(regression_data):
+    X, y = regression_data
+
+    def fit(seed):
+        return KerasRegressor(epochs=2, random_state=seed).fit(X, y).predict(X[:5])
+
+    one_by_one = [fit(seed) for seed in range(4)]
+    state = np.random.get_state()[1].copy()
+    with ThreadPoolExecutor(2) as pool:
+        in_threads = list(pool.map(fit, range(4)))
+
+    for alone, threaded in zip(one_by_one, in_threads, strict=True):
+        np.testing.assert_array_equal(threaded, alone)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
 
 
 def test_different_losses_get_different_programs(regression_data):

@@ -1,6 +1,7 @@
 import pickle
 
 from ratingnet import RatingRegressor, cross_validate
+from ratingnet import _preprocessing as preprocessing
 from ratingnet._layers import PeriodicEmbedding
 from ratingnet._preprocessing import TablePreprocessor
 from ratingnet.exceptions import RatingnetWarning
@@ -282,6 +283,34 @@ def test_tools_that_read_its_tags_pass_it_missing_values():
     )
 
     assert np.isfinite(bagged.predict(X)).all()
+
+
+def test_a_column_of_one_value_in_training_is_left_out():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=60), "k": 1.0, "shop": "main"})
+    X["gap"] = np.where(np.arange(60) % 3, 2.0, np.nan)
+    est = _quick().fit(X, 2.0 * X["x"] + 3.0)
+
+    assert est.preprocessor_.dropped_columns_ == ["k", "shop"]
+    assert est.preprocessor_.indicator_columns_ == ["gap"]
+    assert "gap" not in est.preprocessor_.numeric_columns_
+    changed = X.assign(k=1000.0, shop="other", gap=-25 * X["gap"])
+    np.testing.assert_array_equal(est.predict(changed), est.predict(X))
+
+
+def test_embedding_tables_have_a_ceiling(monkeypatch):
+    monkeypatch.setattr(preprocessing, "_MAX_CODES", 64)
+    ids = pd.Series([f"id{i}" for i in range(100)] * 3)
+    unused = [f"c{i}" for i in range(500)]
+    declared = pd.Categorical(["a", "b"] * 20, categories=["a", "b", *unused])
+
+    encoded = TablePreprocessor().fit(pd.DataFrame({"id": ids}))
+    sparse_categories = TablePreprocessor(max_onehot=1).fit(
+        pd.DataFrame({"grade": declared})
+    )
+
+    assert encoded.cardinalities_ == [64] and len(encoded.embedded_levels_["id"]) == 63
+    assert sparse_categories.cardinalities_ == [16]
 
 
 def test_ids_beyond_float_precision_stay_apart():

@@ -15,9 +15,11 @@ from ratingnet._saving import load, read_manifest, save
 from ratingnet.cli.models import make_model
 from ratingnet.evaluation import column_kinds
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import recipe
 from sklearn.base import clone
 
 
@@ -114,6 +116,18 @@ def test_rating_regressor_round_trip(tmp_path):
     manifest["estimator"]["state"]["model"] = None
     (tmp_path / "model" / "ratingnet.json").write_text(json.dumps(manifest))
     assert clone(load(tmp_path / "model")).get_params() == est.get_params()
+
+
+def test_an_estimator_built_with_the_old_spelling_saves(tmp_path, regression_data):
+    X, y = regression_data
+    with pytest.warns(FutureWarning, match="build_fn"):
+        est = KerasRegressor(build_fn=recipe, epochs=2, random_state=0).fit(X, y)
+
+    save(est, tmp_path / "model")
+
+    loaded = load(tmp_path / "model")
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    assert isinstance(loaded.model, keras.Model)
 
 
 def test_function_is_kept_by_name_and_the_model_refits(tmp_path, pipeline):

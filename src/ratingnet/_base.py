@@ -120,6 +120,7 @@ class BaseKerasEstimator(BaseEstimator):
         The trained model.
     history_ : dict of list
         Loss, validation loss and metrics per epoch, as in Keras's History.
+        A warm start extends the lists of the fit before.
     n_features_in_ : int
     """
 
@@ -572,6 +573,19 @@ def _members(model_state):
         return None
     # On the device once, rather than at every predict.
     return jax.device_put((model_state["trainable"], model_state["non_trainable"]))
+
+
+def shares_parameters(cls):
+    """Write the parameters ``cls`` shares with BaseKerasEstimator into its docstring.
+
+    They go first in its Parameters section, so that ``help()`` and IDEs
+    show them on the class the user imports.
+    """
+    header = "    Parameters\n    ----------\n"
+    base = BaseKerasEstimator.__doc__
+    shared = base[base.index(header) + len(header) : base.index("\n    Attributes")]
+    cls.__doc__ = cls.__doc__.replace(header, header + shared.rstrip("\n") + "\n", 1)
+    return cls
 
 
 def _first_replica(tree):

@@ -7,21 +7,30 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseKerasEstimator
+from ._base import BaseKerasEstimator, shares_parameters
 from ._guards import output_activation, warn_classifier_on_ratings
 from ._model import output_units
 from ._validation import check_no_missing_labels
 
 
+@shares_parameters
 class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     """Keras model as a scikit-learn classifier; ``score`` is accuracy.
 
-    The parameters are those of ``BaseKerasEstimator``. Labels may be of any
-    type; ``predict`` returns them in the user's own type. The model ends in
-    one sigmoid unit (two classes) or ``n_classes_`` softmax units. The
-    default loss follows: ``binary_crossentropy`` or
+    Labels may be of any type; ``predict`` returns them in the user's own
+    type. The model ends in one sigmoid unit (two classes) or ``n_classes_``
+    softmax units. The default loss follows: ``binary_crossentropy`` or
     ``sparse_categorical_crossentropy``; ``metrics=["accuracy"]`` picks the
     matching accuracy.
+
+    Parameters
+    ----------
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in fit, sorted.
+    n_classes_ : int
 
     Examples
     --------

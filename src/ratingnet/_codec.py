@@ -175,6 +175,9 @@ class Encoder:
         if not isinstance(model, keras.Model):
             return {"__estimator__": path, "state": self.encode(state)}
 
+        if state.get("model") is None and state.get("build_fn") is not None:
+            # The old spelling is saved under its current name.
+            state["model"] = state.pop("build_fn")
         # RatingRegressor has no model parameter: its network is its own.
         takes_model = "model" in state
         given = state.pop("model", None)

@@ -4,6 +4,7 @@ import contextlib
 import difflib
 import inspect
 import random
+import threading
 
 import keras
 import numpy as np
@@ -192,16 +193,26 @@ def _clone(model):
         return model.__class__.from_config(model.get_config())
 
 
+# Seeding sets process-wide generators; fits in threads take turns.
+_SEEDING = threading.RLock()
+
+
 @contextlib.contextmanager
 def seeded(seed):
-    """Seed Keras's weight initializers without touching the user's global RNGs."""
-    python_state, numpy_state = random.getstate(), np.random.get_state()
-    keras.utils.set_random_seed(int(seed))
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
+    """Seed Keras's weight initializers without touching the user's global RNGs.
+
+    The generators are the process's own, so one thread at a time seeds and
+    draws from them: fits in threads (joblib's threading backend, a
+    StackingRegressor's folds) draw what they would one after another.
+    """
+    with _SEEDING:
+        python_state, numpy_state = random.getstate(), np.random.get_state()
+        keras.utils.set_random_seed(int(seed))
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
 
 
 def default_model(

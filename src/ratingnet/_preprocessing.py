@@ -17,8 +17,13 @@
   layer. Missing, rare and unseen categories share code 0 (all zeros in
   one-hot), so new categories at predict time are handled.
 - Columns without a single finite value in training (all missing, or all
-  infinite) carry no information and are dropped (listed in
-  ``dropped_columns_``).
+  infinite), and columns of one value without missing ones, carry no
+  information and are dropped (listed in ``dropped_columns_``): a value
+  they take only at predict would reach weights that never trained. A
+  number column of one value with missing ones keeps only its indicator.
+- An embedded column keeps its 4,095 most frequent levels (code 0 takes
+  the rest): each step updates the whole embedding table, so a column of
+  50,000 ids would cost a hundred times the steps of the rest.
 """
 
 import warnings
@@ -49,6 +54,7 @@ UNUSED_COLUMN = (
 # cost a few table rows and no compute.
 _DENSE_GRANULE = 8
 _MIN_CODES = 16
+_MAX_CODES = 4096
 
 
 class TablePreprocessor(TransformerMixin, BaseEstimator):
@@ -94,11 +100,11 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         self.n_features_in_ = table.shape[1]
         self.named_ = isinstance(X, pd.DataFrame)
 
-        empty = [c for c in table.columns if not _has_finite_value(table[c])]
+        empty = [c for c in table.columns if _is_empty(table[c])]
         if len(empty) == table.shape[1]:
             raise ValueError(
-                "Every column of X is missing (or infinite) in every row; "
-                "there is nothing to learn from."
+                "Every column of X is missing (or infinite) in every row, or "
+                "holds one value only; there is nothing to learn from."
             )
         self.dropped_columns_ = empty
         kept = table.drop(columns=empty)
@@ -110,18 +116,16 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         return self
 
     def _fit_numbers(self, numbers):
+        self.indicator_columns_ = [
+            c for c in numbers.columns if numbers[c].isna().any()
+        ]
+        # A column of one value with missing ones tells only where they are.
+        numbers = numbers[[c for c in numbers.columns if _n_values(numbers[c]) > 1]]
         flags = [c for c in numbers.columns if numbers[c].nunique() <= 2]
         numbers = numbers[[c for c in numbers.columns if c not in flags] + flags]
         values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         self.numeric_columns_ = list(numbers.columns)
         self.n_periodic_ = len(numbers.columns) - len(flags)
-        self.indicator_columns_ = [
-            c
-            for c, missing in zip(
-                numbers.columns, np.isnan(values).any(axis=0), strict=True
-            )
-            if missing
-        ]
 
         # Statistics of the finite values: an infinite one becomes ±_CLIP.
         values = np.where(np.isinf(values), np.nan, values)
@@ -160,7 +164,7 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
             if len(levels) <= self.max_onehot:
                 self.onehot_levels_[column] = levels
             else:
-                self.embedded_levels_[column] = levels
+                self.embedded_levels_[column] = levels[: _MAX_CODES - 1]
                 self.cardinalities_.append(_code_room(categories[column], counts))
         width = (
             len(self.numeric_columns_)
@@ -248,10 +252,19 @@ def _refuse_duplicate_columns(table):
         )
 
 
-def _has_finite_value(column):
+def _is_empty(column):
+    """Whether a column tells nothing: no value, or one and never missing."""
+    if _n_values(column) == 0:
+        return True
+    return _n_values(column) == 1 and not column.isna().any()
+
+
+def _n_values(column):
+    """How many distinct values (finite ones, for numbers) the column holds."""
     if _is_categorical(column):
-        return column.notna().any()
-    return np.isfinite(_as_numbers(column.to_frame())).any()
+        return column.nunique(dropna=True)
+    values = _as_numbers(column.to_frame())
+    return len(np.unique(values[np.isfinite(values)]))
 
 
 def _as_numbers(frame):
@@ -287,13 +300,16 @@ def _code_room(column, counts):
     """Rows of a column's embedding table: room for every level it could have.
 
     Counted from all the levels seen (rare ones too) or, for a pandas
-    categorical, from its categories, rather than from the frequent levels,
-    so that the training rows of different folds give tables of one size.
+    categorical whose categories are at most twice those, from its
+    categories, rather than from the frequent levels, so that the training
+    rows of different folds give tables of one size; at most 4,096.
     """
     n_levels = len(counts)
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        n_levels = max(n_levels, len(column.dtype.categories))
-    return max(_MIN_CODES, 1 << n_levels.bit_length())
+    declared = len(getattr(column.dtype, "categories", ()))
+    if n_levels < declared <= 2 * n_levels:
+        # Categories a fold lacks still get a row, but not many unused ones.
+        n_levels = declared
+    return min(max(_MIN_CODES, 1 << n_levels.bit_length()), _MAX_CODES)
 
 
 def _long_tailed(values, threshold=2.0):

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from ._base import BaseKerasEstimator
+from ._base import BaseKerasEstimator, shares_parameters
 from ._compile import compiled_setting
 from ._guards import (
     check_output_range,
@@ -16,11 +16,12 @@ from ._scaling import check_scaling, check_target_range, fit_scaling, snap
 from .target import MAX_RATING_LEVELS
 
 
+@shares_parameters
 class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     """Keras model as a scikit-learn regressor, aware of rating targets.
 
-    Takes the parameters of ``BaseKerasEstimator`` (the default loss is
-    ``"mse"``; the default network ends in ``Dense(n_outputs_)``) and these:
+    The default loss is ``"mse"``; the default network ends in
+    ``Dense(n_outputs_)``.
 
     Parameters
     ----------
@@ -54,9 +55,10 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     >>> from ratingnet import KerasRegressor
     >>> X = np.random.default_rng(0).normal(size=(64, 3))
     >>> y = np.clip(np.round(3 + X @ [1.0, -0.5, 0.5]), 1, 5)
-    >>> est = KerasRegressor(epochs=20, target_range="auto", random_state=0)
-    >>> est.fit(X, y).predict(X[:3]).round(1).tolist()  # doctest: +SKIP
-    [3.1, 2.2, 4.0]
+    >>> est = KerasRegressor(epochs=200, target_range="auto", random_state=0)
+    >>> predicted = est.fit(X, y).predict(X)
+    >>> predicted.shape, bool(np.abs(predicted - y).mean() < 0.5)
+    ((64,), True)
     """
 
     def __init__(

@@ -67,8 +67,7 @@ def save(estimator, path, *, y=None, info=None):
     Examples
     --------
     >>> import numpy as np, tempfile, os
-    >>> from ratingnet import KerasRegressor
-    >>> from ratingnet._saving import load, save
+    >>> from ratingnet import KerasRegressor, load, save
     >>> X = np.random.default_rng(0).normal(size=(32, 2))
     >>> est = KerasRegressor(epochs=2, random_state=0).fit(X, X.sum(axis=1))
     >>> folder = os.path.join(tempfile.mkdtemp(), "model")

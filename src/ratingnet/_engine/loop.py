@@ -75,13 +75,18 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
         state = initial_state(specs, settings, replicas)
     chunk = _epochs_per_chunk(settings, replicas)
     steps = _steps_with_rows(settings, replicas)
-    program = chunk_program(
-        spec, settings, chunk, replicas.n_replicas == 1, bool(np.ptp(steps))
-    )
     place = placement(replicas.n_replicas)
     state = place.put_split(spec.layout.pack(state))
     device_data = place.put_whole(_stacked_data(data))
     device_replicas = place.put_split(_replica_arrays(replicas))
+    program = chunk_program(
+        spec,
+        settings,
+        chunk,
+        replicas.n_replicas == 1,
+        bool(np.ptp(steps)),
+        shapes=_shapes(state, device_data, device_replicas),
+    )
 
     names = _log_names(spec)
     rows, done, interrupted = [], 0, False
@@ -105,6 +110,12 @@ def train(specs, settings, data, replicas, *, state=None, on_epochs=None):
 
     state = spec.layout.unpack(place.take(state))
     return _result(settings, state, names, rows, done, interrupted)
+
+
+def _shapes(*trees):
+    """The shapes and dtypes of the arrays a program is called with."""
+    leaves = jax.tree_util.tree_leaves(trees)
+    return tuple((leaf.shape, str(leaf.dtype)) for leaf in leaves)
 
 
 def _epochs_per_chunk(settings, replicas):

@@ -20,20 +20,24 @@ from .jit import quick_jit
 from .spec import TrainingSpec
 
 _PROGRAMS = OrderedDict()
-_MAX_PROGRAMS = 64
+_MAX_PROGRAMS = 32
 # Rounds of the swap-or-not shuffle (see _shuffled_positions).
 _SHUFFLE_ROUNDS = 24
 
 
-def chunk_program(spec, settings, epochs_per_chunk, single, uneven=False):
+def chunk_program(spec, settings, epochs_per_chunk, single, uneven=False, shapes=()):
     """The jitted ``run(state, data, replicas, first_epoch, epochs, steps)`` of a spec.
 
     ``single`` builds the program for exactly one replica. An epoch runs
     ``steps`` batches, the most any replica has rows for; with ``uneven``,
     some replicas have fewer, and each step checks that its batch holds rows.
+    ``shapes`` are those of the arrays it will be called with: jax.jit keeps
+    a compiled program per shape, so a cache entry per shape is what bounds
+    the compiled programs kept (fits on many table sizes, as in
+    ``learning_curve``, would otherwise keep adding them).
     """
     key = ("train", spec.key, spec.layout.flat, settings, epochs_per_chunk)
-    key += (single, uneven)
+    key += (single, uneven, shapes)
     return _cached(
         key,
         lambda: jax.jit(

@@ -111,6 +111,8 @@ def _cross_validate(out, candidates, columns, args):
             seed=args.seed,
             curves=bool(args.report),
             on_step=on_step,
+            # A baseline that cannot take the table leaves the model's scores.
+            optional=list(candidates)[1:],
         )
 
 

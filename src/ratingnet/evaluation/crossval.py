@@ -88,7 +88,9 @@ class Evaluation:
         return names
 
 
-def cross_validate(models, X, y, *, cv=5, seed=0, curves=False, on_step=None):
+def cross_validate(
+    models, X, y, *, cv=5, seed=0, curves=False, on_step=None, optional=()
+):
     """Fit and score each model on the same K folds.
 
     Parameters
@@ -109,6 +111,9 @@ def cross_validate(models, X, y, *, cv=5, seed=0, curves=False, on_step=None):
     on_step : callable, default=None
         Called as ``on_step(model_name)`` before each model, and as
         ``on_step(None)`` when all are done.
+    optional : collection of str, default=()
+        Models (such as baselines) that are left out, with a warning, when
+        they fail to fit; any other model's failure is raised.
 
     Returns
     -------
@@ -126,7 +131,13 @@ def cross_validate(models, X, y, *, cv=5, seed=0, curves=False, on_step=None):
             warnings.simplefilter("always")
             # Folds that a Ctrl-C cut short would score as if trained.
             warnings.simplefilter("error", TrainingInterruptedWarning)
-            _run_model(result, name, model, X, splits)
+            try:
+                _run_model(result, name, model, X, splits)
+            except ValueError as error:
+                if name not in optional:
+                    raise
+                seen[f"{error} It is left out of the results."] = None
+                continue
             if curves:
                 _add_curve(result, name, model, X, splits[0])
         seen.update(dict.fromkeys(user_warnings(caught)))
