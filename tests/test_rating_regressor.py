@@ -289,9 +289,11 @@ def test_a_column_of_one_value_in_training_is_left_out():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"x": rng.normal(size=60), "k": 1.0, "shop": "main"})
     X["gap"] = np.where(np.arange(60) % 3, 2.0, np.nan)
+    X["edge"] = np.where(np.arange(60) % 2, 1.0, np.inf)  # two values
     est = _quick().fit(X, 2.0 * X["x"] + 3.0)
 
     assert est.preprocessor_.dropped_columns_ == ["k", "shop"]
+    assert "edge" in est.preprocessor_.numeric_columns_
     assert est.preprocessor_.indicator_columns_ == ["gap"]
     assert "gap" not in est.preprocessor_.numeric_columns_
     changed = X.assign(k=1000.0, shop="other", gap=-25 * X["gap"])

@@ -253,18 +253,20 @@ def _refuse_duplicate_columns(table):
 
 
 def _is_empty(column):
-    """Whether a column tells nothing: no value, or one and never missing."""
-    if _n_values(column) == 0:
-        return True
-    return _n_values(column) == 1 and not column.isna().any()
+    """Whether a column tells nothing: no finite value, or one and never missing."""
+    if _is_categorical(column):
+        finite = column.notna().any()
+    else:
+        finite = np.isfinite(_as_numbers(column.to_frame())).any()
+    return not finite or (_n_values(column) == 1 and not column.isna().any())
 
 
 def _n_values(column):
-    """How many distinct values (finite ones, for numbers) the column holds."""
+    """How many distinct values the column holds, missing ones aside."""
     if _is_categorical(column):
         return column.nunique(dropna=True)
     values = _as_numbers(column.to_frame())
-    return len(np.unique(values[np.isfinite(values)]))
+    return len(np.unique(values[~np.isnan(values)]))
 
 
 def _as_numbers(frame):
