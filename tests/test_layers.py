@@ -135,6 +135,25 @@ def test_each_cached_training_program_holds_one_compilation(
     assert training and all(p._cache_size() == 1 for p in training)
 
 
+def test_learning_rates_share_a_program_and_train_as_alone(
+    regression_data, monkeypatch
+):
+    X, y = regression_data
+    monkeypatch.setattr(program_cache, "_PROGRAMS", type(program_cache._PROGRAMS)())
+
+    def fit(rate):
+        est = KerasRegressor(epochs=3, optimizer__learning_rate=rate, random_state=0)
+        return est.fit(X, y).predict(X[:5])
+
+    fit(0.01)
+    programs = dict(program_cache._PROGRAMS)
+    shared = fit(0.2)
+    assert program_cache._PROGRAMS.keys() == programs.keys()
+
+    program_cache._PROGRAMS.clear()
+    np.testing.assert_array_equal(shared, fit(0.2))
+
+
 def test_fits_in_threads_draw_what_they_would_one_after_another(regression_data):
     X, y = regression_data
 

@@ -145,11 +145,22 @@ def structure_key(model, loss, optimizer, metrics, weighted_metrics=()):
     parts = [
         _describe_model(model),
         _describe(loss),
-        _describe(optimizer, drop=("name",)),
+        _describe(optimizer, drop=_program_inputs(optimizer)),
         [_describe(metric) for metric in metrics],
         [_describe(metric) for metric in weighted_metrics],
     ]
     return json.dumps(parts, sort_keys=True, default=repr)
+
+
+def _program_inputs(optimizer):
+    """Optimizer settings that reach a program as inputs, not as constants.
+
+    A learning rate that is a number lives in one of the optimizer's
+    variables, which the program takes with the rest of its state, so fits
+    that differ only in it (a search over learning rates) share a program.
+    """
+    held = isinstance(getattr(optimizer, "_learning_rate", None), keras.Variable)
+    return ("name", "learning_rate") if held else ("name",)
 
 
 def _describe_model(model):
