@@ -120,7 +120,9 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
             c for c in numbers.columns if numbers[c].isna().any()
         ]
         # A column of one value with missing ones tells only where they are.
-        numbers = numbers[[c for c in numbers.columns if _n_values(numbers[c]) > 1]]
+        numbers = numbers[
+            [c for c in numbers.columns if len(_distinct(numbers[c])) > 1]
+        ]
         flags = [c for c in numbers.columns if numbers[c].nunique() <= 2]
         numbers = numbers[[c for c in numbers.columns if c not in flags] + flags]
         values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -254,19 +256,19 @@ def _refuse_duplicate_columns(table):
 
 def _is_empty(column):
     """Whether a column tells nothing: no finite value, or one and never missing."""
-    if _is_categorical(column):
-        finite = column.notna().any()
-    else:
-        finite = np.isfinite(_as_numbers(column.to_frame())).any()
-    return not finite or (_n_values(column) == 1 and not column.isna().any())
+    values = _distinct(column)
+    finite = _is_categorical(column) or np.isfinite(values).any()
+    return not (len(values) and finite) or (
+        len(values) == 1 and not column.isna().any()
+    )
 
 
-def _n_values(column):
-    """How many distinct values the column holds, missing ones aside."""
+def _distinct(column):
+    """The column's distinct values, missing ones aside."""
     if _is_categorical(column):
-        return column.nunique(dropna=True)
-    values = _as_numbers(column.to_frame())
-    return len(np.unique(values[~np.isnan(values)]))
+        return column.dropna().unique()
+    values = _as_numbers(column.to_frame()).ravel()
+    return np.unique(values[~np.isnan(values)])
 
 
 def _as_numbers(frame):
@@ -372,24 +374,24 @@ def _is_categorical(column):
 
 def _one_hot(column, levels):
     labels = _labels(column)
-    columns = [labels == _text(level) for level in levels]
+    columns = [labels == level_text(level) for level in levels]
     return np.stack(columns, axis=1) if columns else np.zeros((len(labels), 0))
 
 
 def _codes(column, levels):
-    lookup = {_text(level): code for code, level in enumerate(levels, start=1)}
+    lookup = {level_text(level): code for code, level in enumerate(levels, start=1)}
     return pd.Series(_labels(column)).map(lookup).fillna(0).to_numpy(np.float64)
 
 
 def _labels(column):
-    """A category column as text (see `_text`), None where missing."""
+    """A category column as text (see `level_text`), None where missing."""
     values = column.astype("object")
     missing = values.isna().to_numpy()
-    lookup = {value: _text(value) for value in pd.unique(values[~missing])}
+    lookup = {value: level_text(value) for value in pd.unique(values[~missing])}
     return np.where(missing, None, values.map(lookup).to_numpy())
 
 
-def _text(level):
+def level_text(level):
     """A level as the text it matches by.
 
     Text stays as it is, and a whole number reads as one, so that a level

@@ -7,8 +7,7 @@ from pathlib import Path
 from .. import metrics
 from .._saving import check_replaceable, save
 from ..evaluation.columns import CATEGORICAL
-from ..evaluation.crossval import user_warnings
-from ..exceptions import TrainingInterruptedWarning
+from ..evaluation.crossval import recorded_warnings, user_warnings
 from . import options
 from .errors import CLIError
 from .output import Output
@@ -81,10 +80,8 @@ def _train(out, setup):
     rows = len(setup.columns.y)
     with (
         out.progress(f"training {setup.name} on {rows} rows"),
-        warnings.catch_warnings(record=True) as caught,
+        recorded_warnings() as caught,
     ):
-        warnings.simplefilter("always")
-        warnings.simplefilter("error", TrainingInterruptedWarning)
         setup.model.fit(setup.columns.X, setup.columns.y)
     for text in dict.fromkeys(user_warnings(caught)):
         out.note(f"warning: {text}")

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from .._preprocessing import level_text
 from .._saving import load, read_manifest
 from ..evaluation.crossval import nearest_level
 from ..target import scale_levels
@@ -161,13 +162,8 @@ def _as_training_text(X, known):
         if pd.api.types.is_numeric_dtype(X[column]) and all(
             isinstance(c, str) for c in categories
         ):
-            X[column] = X[column].map(_text, na_action="ignore").astype(object)
+            X[column] = X[column].map(level_text, na_action="ignore").astype(object)
     return X
-
-
-def _text(value):
-    """A number as a table would write it: 2, not 2.0."""
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _check_categories(X, known, out=None):

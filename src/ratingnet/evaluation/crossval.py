@@ -11,6 +11,7 @@ is fitted once more with the fold's held-out rows as validation data; they
 are only watched, never used to steer training.
 """
 
+import contextlib
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -127,10 +128,7 @@ def cross_validate(
     for name, model in models.items():
         if on_step is not None:
             on_step(name)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            # Folds that a Ctrl-C cut short would score as if trained.
-            warnings.simplefilter("error", TrainingInterruptedWarning)
+        with recorded_warnings() as caught:
             try:
                 _run_model(result, name, model, X, splits)
             except ValueError as error:
@@ -207,6 +205,19 @@ def _run_model(result, name, model, X, splits):
         if network is not None:
             result.histories.setdefault(name, []).append(dict(network.history_))
     result.overall[name] = _overall(result, name)
+
+
+@contextlib.contextmanager
+def recorded_warnings():
+    """Record every warning, to show each once later; a Ctrl-C in training raises.
+
+    A model that a Ctrl-C cut short must not be scored or saved as if
+    trained, so its ``TrainingInterruptedWarning`` is raised as an error.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", TrainingInterruptedWarning)
+        yield caught
 
 
 def user_warnings(caught):
