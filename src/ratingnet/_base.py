@@ -483,7 +483,7 @@ class BaseKerasEstimator(BaseEstimator):
             )
         edges = np.cumsum([0, *widths])
         return [
-            X[:, a:b].reshape((len(X), *shape)).astype(dtype)
+            X[:, a:b].reshape((len(X), *shape)).astype(dtype, copy=False)
             for (shape, dtype), a, b in zip(specs, edges[:-1], edges[1:], strict=True)
         ]
 

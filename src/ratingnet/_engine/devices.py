@@ -8,8 +8,12 @@ The replica count is padded to a multiple of the devices with copies of the
 last replica, whose results are dropped. Each replica computes what it
 would alone, so results do not depend on the number of devices beyond the
 rounding of XLA's kernels for other batch shapes.
+
+The tables are made in memory that the devices read in place
+(``host_zeros``), so a table copied to every device takes its memory once.
 """
 
+import math
 from dataclasses import dataclass
 
 import jax
@@ -46,6 +50,25 @@ class Placement:
         if not extra:
             return array
         return np.concatenate([array, np.repeat(array[-1:], extra, axis=0)])
+
+
+# XLA's CPU client reads a NumPy array in place, instead of copying it to
+# each device, when the array starts on a boundary of this many bytes.
+_ALIGNMENT = 64
+
+
+def host_zeros(shape, dtype):
+    """A NumPy array of zeros that CPU devices can hold without a copy.
+
+    NumPy aligns its arrays to 16 bytes; a table put on every device was
+    then copied once per device (two more copies of 320 MB for a 5-fold
+    cross-validation of 400,000 rows of 50 columns on two cores).
+    """
+    dtype = np.dtype(dtype)
+    n_bytes = math.prod(shape) * dtype.itemsize
+    buffer = np.zeros(n_bytes + _ALIGNMENT, np.uint8)
+    start = -buffer.ctypes.data % _ALIGNMENT
+    return buffer[start : start + n_bytes].view(dtype).reshape(shape)
 
 
 def placement(n_replicas):

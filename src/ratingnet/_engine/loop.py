@@ -12,7 +12,7 @@ import numpy as np
 
 from .._warnings import warn
 from ..exceptions import TrainingInterruptedWarning
-from .devices import placement
+from .devices import host_zeros, placement
 from .program import chunk_program, initial_state
 from .replicas import bucket
 from .spec import TrainingSpec
@@ -146,7 +146,7 @@ def _stacked_data(tables):
     n_rows = bucket(max(len(table["y"]) for table in tables))
 
     def stack(arrays):
-        return np.stack([_pad_rows(a, n_rows) for a in arrays])
+        return _stacked_rows(arrays, n_rows)
 
     return {
         "inputs": [
@@ -172,10 +172,20 @@ def _stacked_weights(stack, tables):
     return stack(weights)
 
 
-def _pad_rows(array, n_rows):
-    array = np.asarray(array)
-    padding = [(0, n_rows - len(array))] + [(0, 0)] * (array.ndim - 1)
-    return np.pad(array, padding)
+def _stacked_rows(arrays, n_rows):
+    """Arrays of one row shape, each padded with zero rows to ``n_rows``.
+
+    Each array is copied once, into its place in the stack: a large table
+    copied by padding and then by stacking took two more copies of memory
+    and of time (a second each for 400,000 rows of 50 columns).
+    """
+    arrays = [np.asarray(a) for a in arrays]
+    first = arrays[0]
+    dtype = np.result_type(*arrays)
+    stacked = host_zeros((len(arrays), n_rows, *first.shape[1:]), dtype)
+    for group, array in zip(stacked, arrays, strict=True):
+        group[: len(array)] = array
+    return stacked
 
 
 def _replica_arrays(replicas):
