@@ -435,6 +435,19 @@ def test_infinite_numbers_take_the_clipping_limits():
     np.testing.assert_allclose(encoded[:21], finite_only[:, 0])
 
 
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_preprocessing_leaves_the_callers_table_as_it_was(as_frame):
+    rng = np.random.default_rng(0)
+    X = rng.lognormal(0, 2, size=(50, 3))
+    X[::7, 0], X[3, 1], X[4, 2] = np.nan, np.inf, -np.inf
+    X = pd.DataFrame(X, columns=["a", "b", "c"]) if as_frame else X
+    before = np.array(X, copy=True)
+
+    TablePreprocessor().fit(X).transform(X)
+
+    np.testing.assert_array_equal(np.asarray(X), before)
+
+
 def test_two_valued_numbers_skip_the_periodic_embedding():
     X = pd.DataFrame(
         {

@@ -210,6 +210,35 @@ def test_validation_split_holds_out_what_keras_holds_out(regression_data):
     assert est.history_["val_loss"][0] == pytest.approx(expected, rel=1e-4)
 
 
+def test_many_validation_rows_score_as_one_batch_would():
+    # 3,000 validation rows: the program evaluates them in chunks.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(6000, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + rng.normal(size=6000)
+    weights = rng.uniform(0.5, 2.0, size=6000)
+
+    def regularized(n_features_in_):
+        penalty = keras.regularizers.L2(0.1)
+        hidden = keras.layers.Dense(8, "relu", kernel_regularizer=penalty)
+        model = keras.Sequential(
+            [keras.Input((n_features_in_,)), hidden, keras.layers.Dense(1)]
+        )
+        model.compile(loss="mse", optimizer="adam", metrics=["mae"])
+        return model
+
+    est = KerasRegressor(regularized, epochs=1, batch_size=256, validation_split=0.5)
+    est.set_params(random_state=0, target_scaling=None).fit(X, y, weights)
+    held_out = slice(3000, None)
+    kernel = est.model_.layers[0].kernel.numpy()
+    errors = est.predict(X[held_out]) - y[held_out]
+
+    expected = np.mean(weights[held_out] * errors**2) + 0.1 * np.sum(kernel**2)
+    assert est.history_["val_loss"][0] == pytest.approx(expected, rel=1e-4)
+    assert est.history_["val_mae"][0] == pytest.approx(
+        np.mean(np.abs(errors)), rel=1e-4
+    )
+
+
 def test_losses_in_the_history_include_the_layers_losses(regression_data):
     X, y = regression_data
 

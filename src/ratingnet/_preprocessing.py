@@ -125,29 +125,27 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         ]
         flags = [c for c in numbers.columns if numbers[c].nunique() <= 2]
         numbers = numbers[[c for c in numbers.columns if c not in flags] + flags]
-        values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = _as_numbers(numbers)
         self.numeric_columns_ = list(numbers.columns)
         self.n_periodic_ = len(numbers.columns) - len(flags)
 
         # Statistics of the finite values: an infinite one becomes ±_CLIP.
-        values = np.where(np.isinf(values), np.nan, values)
+        values[np.isinf(values)] = np.nan
         self.log_columns_ = _long_tailed(values[:, : self.n_periodic_])
-        values = self._logged(values)
-        self.medians_ = (
-            np.nan_to_num(np.nanmedian(values, axis=0))
-            if values.size
-            else (np.zeros(0))
-        )
-        q1, q3 = (
-            np.nanpercentile(values, [25, 75], axis=0)
-            if values.size
-            else (np.zeros(0), np.zeros(0))
-        )
+        self._log(values)
+        if not values.size:
+            self.medians_, self.scales_ = np.zeros(0), np.zeros(0)
+            return
+
+        self.medians_ = np.nan_to_num(np.nanmedian(values, axis=0))
+        q1, q3 = np.nanpercentile(values, [25, 75], axis=0)
         spread = q3 - q1
-        fallback = np.nanstd(values, axis=0) if values.size else np.zeros(0)
-        self.scales_ = np.where(
-            spread > 0, spread, np.where(fallback > 0, fallback, 1.0)
-        )
+        # Columns of no spread between their quartiles fall back to their
+        # standard deviation, or to 1.
+        flat = ~(spread > 0)
+        fallback = np.nanstd(values[:, flat], axis=0)
+        spread[flat] = np.where(fallback > 0, fallback, 1.0)
+        self.scales_ = spread
 
     def _fit_categories(self, categories):
         self.onehot_levels_ = {}
@@ -182,27 +180,44 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         table = self._aligned(X)
         if not len(table):
             raise ValueError("X has no rows; give at least one row to predict.")
-        blocks = [
-            self._numbers(table),
-            *(_one_hot(table[c], levels) for c, levels in self.onehot_levels_.items()),
-            np.zeros((len(table), self.n_padding_)),
-            *(_codes(table[c], levels) for c, levels in self.embedded_levels_.items()),
-        ]
-        return np.column_stack(blocks).astype(np.float32)
 
-    def _numbers(self, table):
-        values = self._logged(_as_numbers(table[self.numeric_columns_]))
-        filled = np.where(np.isnan(values), self.medians_, values)
-        scaled = (filled - self.medians_) / self.scales_
-        clipped = _soft_clip(scaled)
-        indicators = table[self.indicator_columns_].isna().to_numpy(np.float64)
-        return np.column_stack([clipped, indicators]).reshape(len(table), -1)
+        # Each block is written into the output in place: a table of
+        # 320,000 rows by 50 numbers took 640 MB and 16 s in float64 blocks
+        # made one after another, and stacked.
+        n_codes = len(self.embedded_levels_)
+        output = np.zeros((len(table), self.n_dense_ + n_codes), np.float32)
+        start = self._write_numbers(table, output)
+        for column, levels in self.onehot_levels_.items():
+            output[:, start : start + len(levels)] = _one_hot(table[column], levels)
+            start += len(levels)
+        for i, (column, levels) in enumerate(self.embedded_levels_.items()):
+            output[:, self.n_dense_ + i] = _codes(table[column], levels)
+        return output
 
-    def _logged(self, values):
-        values = values.copy()
+    def _write_numbers(self, table, output):
+        """Write the numbers, then their missing-value indicators, into output.
+
+        Returns the number of columns written.
+        """
+        values = _as_numbers(table[self.numeric_columns_])
+        self._log(values)
+        np.copyto(values, self.medians_, where=np.isnan(values))
+        values -= self.medians_
+        values /= self.scales_
+        _soft_clip(values)
+        n_numbers = values.shape[1]
+        output[:, :n_numbers] = values
+        del values
+
+        n_indicators = len(self.indicator_columns_)
+        indicators = output[:, n_numbers : n_numbers + n_indicators]
+        indicators[:] = table[self.indicator_columns_].isna().to_numpy()
+        return n_numbers + n_indicators
+
+    def _log(self, values):
+        """Take ``log1p`` of the long-tailed columns, in place."""
         logged = values[:, self.log_columns_]
         values[:, self.log_columns_] = np.log1p(np.maximum(logged, 0.0))
-        return values
 
     def _aligned(self, X):
         """The training columns, in training order; refuse missing ones.
@@ -272,9 +287,9 @@ def _distinct(column):
 
 
 def _as_numbers(frame):
-    """The columns of ``frame`` as float64, missing values as NaN."""
+    """The columns of ``frame`` as a new float64 array, missing values as NaN."""
     try:
-        return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        return frame.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     except (TypeError, ValueError) as error:
         failure = error
 
@@ -290,10 +305,17 @@ def _as_numbers(frame):
 
 
 def _soft_clip(x):
-    """``x / sqrt(1 + (x / 3)²)``, taking ±3 at ±infinity."""
+    """``x / sqrt(1 + (x / 3)²)`` in place, taking ±3 at ±infinity."""
+    infinite = np.isinf(x)
+    limits = np.copysign(_CLIP, x[infinite])
+    # hypot's result in the array it reads: with a new array for its result,
+    # numpy took ten times as long.
+    root = x / _CLIP
+    np.hypot(1.0, root, out=root)
     with np.errstate(invalid="ignore"):
-        clipped = x / np.hypot(1.0, x / _CLIP)
-    return np.where(np.isinf(x), np.copysign(_CLIP, x), clipped)
+        x /= root
+    x[infinite] = limits
+    return x
 
 
 def _round_up(n, granule):
