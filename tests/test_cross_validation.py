@@ -177,6 +177,63 @@ def test_folds_of_other_widths_without_a_dense_first_layer_fall_back(
     np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
 
 
+def test_widened_folds_keep_their_optimizers_state(folds):
+    X, y = _table_with_rare_levels()
+    options = dict(cv=folds, return_estimator=True, return_indices=True)
+
+    ours = cross_validate(_one_hot_pipeline(recipe), X, y, **options)
+    theirs = model_selection.cross_validate(_one_hot_pipeline(recipe), X, y, **options)
+
+    # Training on from each fold's state: Adam's slots and step count decide
+    # the next steps.
+    for mine, reference, rows in zip(
+        ours["estimator"], theirs["estimator"], ours["indices"]["train"], strict=True
+    ):
+        encoded = mine[:-1].transform(X.iloc[rows])
+        for fold in (mine, reference):
+            fold[-1].set_params(warm_start=True, epochs=2).fit(encoded, y[rows])
+        np.testing.assert_allclose(
+            mine.predict(X), reference.predict(X), rtol=1e-4, atol=1e-5
+        )
+
+
+def _recipe_with(**settings):
+    regularizer = settings.pop("kernel_regularizer", None)
+
+    def model(n_features_in_):
+        hidden = keras.layers.Dense(
+            10, activation="relu", kernel_regularizer=regularizer
+        )
+        model = keras.Sequential(
+            [keras.Input((n_features_in_,)), hidden, keras.layers.Dense(1)]
+        )
+        model.compile(loss="mse", **settings)
+        return model
+
+    return model
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"optimizer": "adafactor"},
+        {"optimizer": "adam", "kernel_regularizer": "orthogonal_regularizer"},
+    ],
+)
+def test_folds_of_other_widths_whose_training_sees_zero_rows_fall_back(
+    folds, monkeypatch, settings
+):
+    X, y = _table_with_rare_levels()
+    runs = _counting_runs(monkeypatch)
+    model = _recipe_with(**settings)
+
+    ours = cross_validate(_one_hot_pipeline(model), X, y, cv=folds)
+    theirs = model_selection.cross_validate(_one_hot_pipeline(model), X, y, cv=folds)
+
+    assert runs == []
+    np.testing.assert_allclose(ours["test_score"], theirs["test_score"], rtol=1e-4)
+
+
 def test_a_scorer_may_return_several_scores(regression_data, folds):
     X, y = regression_data
     est = KerasRegressor(recipe, epochs=2, batch_size=8, random_state=1)
@@ -192,6 +249,30 @@ def test_a_scorer_may_return_several_scores(regression_data, folds):
         set(ours) == set(theirs) == {"fit_time", "score_time", "test_mse", "test_mean"}
     )
     np.testing.assert_allclose(ours["test_mse"], theirs["test_mse"], rtol=1e-4)
+
+
+def test_scores_are_python_numbers_as_in_scikit_learn(regression_data, folds):
+    X, y = regression_data
+    est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)
+
+    def single_precision(estimator, X, y):
+        return np.float32(np.mean((estimator.predict(X) - y) ** 2))
+
+    ours = cross_validate(est, X, y, cv=folds, scoring=single_precision)
+    theirs = model_selection.cross_validate(
+        est, X, y, cv=folds, scoring=single_precision
+    )
+
+    assert ours["test_score"].dtype == theirs["test_score"].dtype == np.float64
+
+
+@pytest.mark.parametrize("returned", ["bad", np.array([1.0, 2.0]), {"a": "bad"}])
+def test_a_scorer_that_returns_no_number_is_refused(regression_data, returned):
+    X, y = regression_data
+    est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)
+
+    with pytest.raises(ValueError, match="which is not a number"):
+        cross_validate(est, X, y, cv=3, scoring=lambda *_: returned)
 
 
 def test_a_failing_scorer_scores_error_score_or_raises(regression_data, folds):

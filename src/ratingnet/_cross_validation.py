@@ -184,7 +184,9 @@ def _fit_folds(estimator, X, y, folds):
     for (_, final, own), plan in zip(prepared, plans, strict=True):
         members = slice(offset, offset + len(plan.seeds))
         fold_result = result.select(members)
-        final._keep(fold_result if plan is own else narrowed(fold_result, own))
+        if plan is not own:
+            fold_result = narrowed(fold_result, own, wide=plan.specs[0])
+        final._keep(fold_result)
         offset = members.stop
     fitted = [fold_estimator for fold_estimator, _, _ in prepared]
     return fitted, [preparation + training] * len(folds)
@@ -291,10 +293,28 @@ def _scorers(estimator, scoring):
 def _fold_scores(scorers, estimator, X, y, rows, error_score):
     """Each scorer's score on ``rows``: a number, a dict of them, or a failure."""
     X_part, y_part = _safe_indexing(X, rows), _safe_indexing(y, rows)
-    return {
+    scores = {
         name: _score(scorer, estimator, X_part, y_part, error_score)
         for name, scorer in scorers.items()
     }
+    return {name: _as_number(name, score) for name, score in scores.items()}
+
+
+def _as_number(name, score):
+    """A score as a Python float (a dict's scores each), as scikit-learn keeps it."""
+    if score is _FAILED:
+        return score
+    if isinstance(score, dict):
+        return {key: _as_number(key, value) for key, value in score.items()}
+    if isinstance(score, np.ndarray | np.generic) and score.size == 1:
+        score = score.item()
+    if not isinstance(score, Real):
+        raise ValueError(
+            f"The scorer {name!r} returned {score!r} ({type(score).__name__}), "
+            "which is not a number. A scorer returns one number, or a dict of "
+            "names to numbers."
+        )
+    return float(score)
 
 
 def _by_name(fold_scores, error_score):

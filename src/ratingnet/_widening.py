@@ -5,11 +5,13 @@ columns, so the folds' models differ in their first kernel only. When the
 model is a ``Sequential`` whose first layer is ``Dense``, a fold can train
 at the widest width exactly as it would at its own: its inputs get zero
 columns at the end and its kernel zero rows, a zero input gives those rows
-a zero gradient, and Keras's optimizers leave a weight with zero gradients
-and zero slots where it is (weight decay of zero is zero). After training,
-each fold gets its own width back; its optimizer's slots, laid out for the
-widest model, start again from their initial state, as after loading a
-saved estimator.
+a zero gradient, and an optimizer that updates each number on its own
+leaves a weight with zero gradients and zero slots where it is (weight
+decay of zero is zero). Optimizers that read a kernel as a whole (Adafactor's
+row and column moments, Muon's orthogonalization) and regularizers or
+constraints other than the norms would see the zero rows, so such models
+train fold by fold. After training, each fold gets its own width back, its
+optimizer's slots too.
 """
 
 import dataclasses
@@ -18,6 +20,7 @@ import keras
 import numpy as np
 
 from . import _engine
+from ._engine.flat import updates_each_number
 
 
 def widened(plans):
@@ -33,13 +36,16 @@ def widened(plans):
     return [_widen(plan, widest.specs[0], width) for plan in plans]
 
 
-def narrowed(result, plan):
-    """``result`` of a widened ``plan``, back to the plan's own shapes."""
+def narrowed(result, plan, wide):
+    """``result`` of a widened ``plan``, back to the plan's own shapes.
+
+    ``wide`` is the spec the fold trained with, at the widest width.
+    """
     own = plan.specs[0]
     state = dict(result.state)
     for name in ("model", "best_model"):
         if name in state:
-            state[name] = _narrow_model(state[name], own, len(plan.seeds))
+            state[name] = _narrow_model(state[name], own, wide)
     return _engine.Result(
         state=state,
         history=result.history,
@@ -57,6 +63,8 @@ def _width(plan):
 def _widens_to(plan, widest):
     spec, target = plan.specs[0], widest.specs[0]
     if plan.settings != widest.settings or not _dense_first(spec.model):
+        return False
+    if not _blind_to_zero_rows(spec):
         return False
     if spec.model.non_trainable_variables:
         return False
@@ -83,6 +91,32 @@ def _dense_first(model):
     )
 
 
+# What may act on the first kernel: each leaves zero rows at zero, adds
+# nothing for them, and treats the other rows as it would without them.
+_NEUTRAL_REGULARIZERS = (
+    keras.regularizers.L1,
+    keras.regularizers.L2,
+    keras.regularizers.L1L2,
+)
+_NEUTRAL_CONSTRAINTS = (
+    keras.constraints.MaxNorm,
+    keras.constraints.MinMaxNorm,
+    keras.constraints.NonNeg,
+    keras.constraints.UnitNorm,
+)
+
+
+def _blind_to_zero_rows(spec):
+    """Whether zero rows in the first kernel change nothing in its training."""
+    first = spec.model.layers[0]
+    regularizer, constraint = first.kernel_regularizer, first.kernel_constraint
+    return (
+        updates_each_number(spec.layout.optimizer)
+        and (regularizer is None or type(regularizer) in _NEUTRAL_REGULARIZERS)
+        and (constraint is None or type(constraint) in _NEUTRAL_CONSTRAINTS)
+    )
+
+
 def _key_without_width(spec, width):
     return spec.key.replace(f"[null, {width}]", "[null, width]")
 
@@ -104,7 +138,7 @@ def _widened_spec(spec, wide_spec, extra):
     return wide_spec.starting_from([kernel, *(np.asarray(w) for w in rest)])
 
 
-def _narrow_model(model, own, n_members):
+def _narrow_model(model, own, wide):
     """A model state of the widest shapes, cut to ``own``'s."""
     trainable = [
         _cut(value, variable.shape)
@@ -114,13 +148,24 @@ def _narrow_model(model, own, n_members):
     ]
     narrowed_model = dict(model, trainable=trainable)
     if "optimizer" in model:
-        # The optimizer's slots are laid out for the widest model; the fold's
-        # own optimizer starts again from its initial state, as after loading.
         fresh = own.initial_state()["optimizer"]
         narrowed_model["optimizer"] = [
-            np.repeat(np.asarray(value)[None], n_members, axis=0) for value in fresh
+            _narrow_slot(np.asarray(value), np.shape(start), own, wide)
+            for value, start in zip(model["optimizer"], fresh, strict=True)
         ]
     return narrowed_model
+
+
+def _narrow_slot(value, shape, own, wide):
+    """An optimizer variable of the widest model, cut to ``shape`` (own's)."""
+    if value.shape[1:] == shape:
+        return value
+    if wide.layout.flat:
+        # A slot of the whole weight vector: one piece per weight.
+        pieces = wide.layout.split(value)
+        cut = [_cut(p, s) for p, s in zip(pieces, own.layout.shapes, strict=True)]
+        return own.layout.join(cut)
+    return _cut(value, shape)
 
 
 def _cut(value, shape):

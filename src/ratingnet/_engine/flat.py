@@ -77,7 +77,7 @@ class FlatLayout(Layout):
         return self._each_model(state, lambda arrays: [_join(arrays)])
 
     def unpack(self, state):
-        return self._each_model(state, self._split)
+        return self._each_model(state, lambda trainable: self.split(*trainable))
 
     def weights(self, trainable):
         return _split_vector(trainable[0], self.shapes)
@@ -90,14 +90,21 @@ class FlatLayout(Layout):
                 state[name] = dict(model, trainable=convert(model["trainable"]))
         return state
 
-    def _split(self, trainable):
-        """Vectors with a leading replica axis, back to the weights' shapes."""
-        (vector,) = trainable
-        pieces = np.split(vector, _bounds(self.shapes), axis=1)
+    def split(self, vectors):
+        """Vectors with a leading replica axis, back to the weights' shapes.
+
+        An optimizer slot of the vector splits the same way.
+        """
+        pieces = np.split(vectors, _bounds(self.shapes), axis=1)
         return [
-            piece.reshape((len(vector), *shape))
+            piece.reshape((len(vectors), *shape))
             for piece, shape in zip(pieces, self.shapes, strict=True)
         ]
+
+    @staticmethod
+    def join(arrays):
+        """Arrays with a leading replica axis, as one vector per replica."""
+        return _join(arrays)
 
 
 def layout(model, optimizer):
@@ -119,13 +126,18 @@ def layout(model, optimizer):
     return Layout(optimizer)
 
 
+def updates_each_number(optimizer):
+    """Whether ``optimizer`` updates each number from its own gradient and slots."""
+    return type(optimizer) in _ELEMENTWISE
+
+
 def _elementwise(optimizer, variables):
     """Whether one vector of ``variables`` trains as the arrays would.
 
     An optimizer built already keeps its slots for the arrays: they train
     from that state.
     """
-    if type(optimizer) not in _ELEMENTWISE or optimizer.built:
+    if not updates_each_number(optimizer) or optimizer.built:
         return False
     # Per-array clipping, weight decay for some arrays only, moving averages
     # and accumulated gradients are each array's own business.
