@@ -139,3 +139,140 @@ def test_an_output_without_a_units_axis_is_refused(regression_data):
 
     with pytest.raises(ValueError, match=r"output has shape \(None,\)"):
         KerasRegressor(flat_output, epochs=1).fit(X, y)
+
+
+def _fixed_start(optimizer, metrics=()):
+    """A build function whose models all start from one set of weights."""
+
+    def build():
+        model = keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dense(8, "relu"), keras.layers.Dense(1)]
+        )
+        model.compile(loss="mse", optimizer=optimizer(), metrics=list(metrics))
+        return model
+
+    weights = build().get_weights()
+
+    def fixed():
+        model = build()
+        model.set_weights(weights)
+        return model
+
+    return fixed
+
+
+def _keras_and_ratingnet(build, y):
+    X = np.random.default_rng(0).normal(size=(len(y), 4)).astype("float32")
+    settings = dict(epochs=3, batch_size=20, shuffle=False, target_scaling=None)
+    ours = KerasRegressor(build, **settings).fit(X, y)
+    theirs = build()
+    history = theirs.fit(X, y, epochs=3, batch_size=20, shuffle=False, verbose=0)
+    return ours, history.history
+
+
+def _targets():
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(200, 4)).astype("float32").sum(axis=1)
+
+
+def test_a_loss_scale_optimizer_trains_as_in_keras():
+    def scaled():
+        return keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.05))
+
+    ours, theirs = _keras_and_ratingnet(_fixed_start(scaled), _targets())
+
+    np.testing.assert_allclose(ours.history_["loss"], theirs["loss"], rtol=1e-4)
+
+
+def _batch_mae(y_true, y_pred):
+    """One number per batch, written for a y of one value per row."""
+    return keras.ops.mean(keras.ops.abs(y_true - keras.ops.squeeze(y_pred, -1)))
+
+
+def _row_mae(y_true, y_pred):
+    return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+
+@pytest.mark.parametrize("flat", [True, False])
+def test_metric_functions_see_y_true_as_keras_gives_it(flat):
+    y = _targets() if flat else _targets()[:, None]
+    build = _fixed_start(lambda: "adam", metrics=[_batch_mae, _row_mae])
+
+    with pytest.warns(RatingnetWarning, match="'_batch_mae' returns one number"):
+        ours, theirs = _keras_and_ratingnet(build, y)
+
+    for name in ("_batch_mae", "_row_mae"):
+        np.testing.assert_allclose(ours.history_[name], theirs[name], rtol=1e-4)
+
+
+def test_models_with_named_inputs_take_x_in_the_order_of_their_inputs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = X[:, :3].sum(axis=1) + 5 * X[:, 3]
+
+    def named():
+        a, b = keras.Input((3,), name="a"), keras.Input((1,), name="b")
+        both = keras.layers.Concatenate()([a, keras.layers.Dense(4)(b)])
+        model = keras.Model({"b": b, "a": a}, keras.layers.Dense(1)(both))
+        model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.05))
+        return model
+
+    est = KerasRegressor(named, epochs=30, random_state=0).fit(X, y)
+
+    assert [tensor.name for tensor in est.model_.inputs] == ["a", "b"]
+    assert np.sqrt(np.mean((est.predict(X) - y) ** 2)) < 0.05 * y.std()
+
+
+class _OwnLoss(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(1)
+
+    def call(self, x):
+        return self.dense(x)
+
+    def compute_loss(self, *args, **kwargs):
+        return super().compute_loss(*args, **kwargs) * 2.0
+
+
+def test_a_model_that_trains_its_own_way_is_refused(regression_data):
+    X, y = regression_data
+
+    with pytest.raises(TypeError, match="overrides compute_loss, which ratingnet"):
+        KerasRegressor(_OwnLoss, epochs=1).fit(X, y)
+
+
+def test_moving_averages_of_the_weights_are_refused(regression_data):
+    X, y = regression_data
+    optimizer = keras.optimizers.Adam(use_ema=True)
+
+    with pytest.raises(ValueError, match="use_ema=True, which ratingnet"):
+        KerasRegressor(optimizer=optimizer, epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("where", "setting", "advice"),
+    [
+        ("init", {"callbacks": []}, "calls no Keras callbacks"),
+        ("init", {"initial_epoch": 2}, "warm_start=True"),
+        ("init", {"class_weight": {0: 2.0}}, "compute_sample_weight"),
+        ("fit", {"validation_data": None}, "X_val= and y_val="),
+        ("fit", {"epochs": 3}, "settings go to the estimator"),
+    ],
+)
+def test_settings_of_keras_fit_say_what_to_do_instead(
+    regression_data, where, setting, advice
+):
+    X, y = regression_data
+    init, fit_params = (setting, {}) if where == "init" else ({}, setting)
+
+    with pytest.raises(TypeError, match=advice):
+        KerasRegressor(epochs=1, **init).fit(X, y, **fit_params)
+
+
+def test_one_metric_may_be_given_without_a_list(regression_data):
+    X, y = regression_data
+
+    est = KerasRegressor(epochs=1, metrics="mae", random_state=0).fit(X, y)
+
+    assert "mae" in est.history_

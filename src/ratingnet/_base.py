@@ -23,6 +23,7 @@ from ._guards import warn_if_diverged
 from ._model import build_model, default_model
 from ._params import (
     check_counts,
+    check_keras_fit_setting,
     check_unknown,
     is_extra,
     renamed_by,
@@ -213,7 +214,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     # Fit ------------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None, **fit_params):
         """Train the model on X and y.
 
         Parameters
@@ -232,6 +233,14 @@ class BaseKerasEstimator(BaseEstimator):
         -------
         self
         """
+        for name in fit_params:
+            check_keras_fit_setting(f"{type(self).__name__}.fit", name)
+            raise TypeError(
+                f"{type(self).__name__}.fit got an unexpected keyword argument "
+                f"{name!r}. It takes X, y, sample_weight, X_val and y_val; "
+                "settings go to the estimator, such as "
+                f"{type(self).__name__}(epochs=10)."
+            )
         plan = self._plan_fit(X, y, sample_weight, X_val, y_val)
         result = _engine.train(
             plan.specs,
@@ -253,6 +262,7 @@ class BaseKerasEstimator(BaseEstimator):
         X, y, sample_weight = self._check_training_data(
             X, y, sample_weight, reset=not continuing
         )
+        self._flat_target = y.ndim == 1
         X, y, sample_weight, X_val, y_val, weight_val = split_validation(
             params["validation_split"], X, y, sample_weight, X_val, y_val
         )
@@ -289,6 +299,9 @@ class BaseKerasEstimator(BaseEstimator):
     def _training_spec(self, params):
         loss = self._loss(params)
         aliases = self._metric_aliases(loss)
+        # Keras gives metric functions y_true as the user's y: one value per
+        # row for a 1-D y (older fits lack the record: 2-D).
+        flat = getattr(self, "_flat_target", False)
         return _engine.TrainingSpec(
             self.model_,
             loss,
@@ -301,9 +314,12 @@ class BaseKerasEstimator(BaseEstimator):
             make_metrics(
                 params["metrics"] or compiled_setting(self.model_, "metrics"),
                 aliases,
+                flat,
             ),
             # Weighted by sample_weight, as Keras's compile(weighted_metrics=).
-            make_metrics(compiled_setting(self.model_, "weighted_metrics"), aliases),
+            make_metrics(
+                compiled_setting(self.model_, "weighted_metrics"), aliases, flat
+            ),
         )
 
     def _model_settings(self, params):

@@ -6,6 +6,7 @@ what neither gives falls back to the estimator's defaults. A compiled
 fresh objects, so nothing trained carries over between fits or clones.
 """
 
+import functools
 import warnings
 
 import jax.numpy as jnp
@@ -56,6 +57,35 @@ BATCH_LOSS = (
     "keras.ops.mean(..., axis=-1)) to give one value per row, as Keras's "
     "own losses do."
 )
+
+
+BATCH_METRIC = (
+    "The metric {name!r} returns one number per batch, not one per row, so "
+    "the repeated rows that pad a partial batch count in it, and it is "
+    "averaged over batches by their rows. Reduce over the last axis only "
+    "(such as keras.ops.mean(..., axis=-1)) to give one value per row, as "
+    "Keras's own metrics do."
+)
+
+
+def _metric_per_row(function, flat_target):
+    """A metric function that gives one value per row, as the engine averages.
+
+    A function that returns one number for the whole batch is warned about,
+    and its number counts once for each row.
+    """
+
+    @functools.wraps(function)
+    def per_row(y_true, y_pred, **kwargs):
+        if flat_target:
+            y_true = y_true[:, 0]
+        values = function(y_true, y_pred, **kwargs)
+        if jnp.ndim(values) == 0:
+            warn(BATCH_METRIC.format(name=function.__name__), RatingnetWarning)
+            values = jnp.broadcast_to(values, jnp.shape(y_true)[:1])
+        return values
+
+    return per_row
 
 
 def loss_weight(loss_weights):
@@ -133,6 +163,18 @@ def _loss_key(loss, function):
 
 def make_optimizer(optimizer, settings):
     """A fresh Keras optimizer, with routed ``optimizer__*`` settings applied."""
+    made = _new_optimizer(optimizer, settings)
+    if getattr(made, "use_ema", False):
+        raise ValueError(
+            f"The optimizer {type(made).__name__} has use_ema=True, which "
+            "ratingnet does not support: the trained model would not end on "
+            "the weights' moving averages, as it does in Keras. Leave "
+            "use_ema off, or train the model with Keras's model.fit."
+        )
+    return made
+
+
+def _new_optimizer(optimizer, settings):
     if isinstance(optimizer, str):
         return keras.optimizers.get({"class_name": optimizer, "config": settings})
     if isinstance(optimizer, type):
@@ -150,13 +192,21 @@ def make_optimizer(optimizer, settings):
     )
 
 
-def make_metrics(metrics, aliases=None):
-    """Fresh Keras metrics named as the user wrote them ('mae' stays 'mae')."""
+def make_metrics(metrics, aliases=None, flat_target=False):
+    """Fresh Keras metrics named as the user wrote them ('mae' stays 'mae').
+
+    With ``flat_target`` (a target given as one value per row), a metric
+    function gets ``y_true`` of shape (batch,), as Keras's ``fit`` gives it.
+    """
     aliases = aliases or {}
-    return tuple(_make_metric(metric, aliases) for metric in metrics or ())
+    if isinstance(metrics, str | keras.metrics.Metric) or (
+        callable(metrics) and not isinstance(metrics, type)
+    ):
+        metrics = [metrics]
+    return tuple(_make_metric(metric, aliases, flat_target) for metric in metrics or ())
 
 
-def _make_metric(metric, aliases):
+def _make_metric(metric, aliases, flat_target):
     name = metric if isinstance(metric, str) else None
     if isinstance(metric, str):
         metric = keras.metrics.get(aliases.get(metric, metric))
@@ -165,7 +215,12 @@ def _make_metric(metric, aliases):
         config = metric.get_config()
         return metric.__class__.from_config({**config, "name": name or config["name"]})
     if callable(metric):
-        return keras.metrics.MeanMetricWrapper(metric, name=name or metric.__name__)
+        wrapper = keras.metrics.MeanMetricWrapper(
+            _metric_per_row(metric, flat_target), name=name or metric.__name__
+        )
+        # The program cache tells metric functions apart by their identity.
+        wrapper.structure_key = f"id:{id(metric)}:{flat_target}"
+        return wrapper
     raise TypeError(
         "metrics must be a list of Keras metric names (such as 'mae'), "
         f"keras.metrics.Metric objects or functions; got {metric!r}."

@@ -87,11 +87,31 @@ def instantiate(model, meta, settings):
             "The model function must return a Keras model; it returned "
             f"{type(built).__name__}. End it with `return model`."
         )
+    _refuse_own_training(built)
     if not built.built:
         _build(built, meta["n_features_in_"])
     if isinstance(model, keras.Model):
         _copy_adapted_state(model, built)
     return built
+
+
+# What Keras's model.fit calls on a model; ratingnet's training program
+# calls the model itself, its loss and its optimizer, and none of these.
+_TRAINING_METHODS = ("train_step", "test_step", "compute_loss", "compute_metrics")
+
+
+def _refuse_own_training(model):
+    """Refuse a model that trains its own way: it would train as any other."""
+    for name in _TRAINING_METHODS:
+        if getattr(type(model), name, None) is not getattr(keras.Model, name, None):
+            raise TypeError(
+                f"The model {type(model).__name__} overrides {name}, which "
+                "ratingnet never calls: it trains every batch in one compiled "
+                "program from the model's call, the loss and the optimizer. "
+                "Give a custom loss as loss= (a function of y_true and "
+                "y_pred), and add other terms with self.add_loss in call; or "
+                "train this model with Keras's model.fit."
+            )
 
 
 def _copy_adapted_state(model, clone):

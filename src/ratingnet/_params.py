@@ -59,6 +59,45 @@ def resolve_renamed(estimator, params):
     return params
 
 
+# Settings of Keras's model.fit that users bring, and what to do instead.
+_NO_CALLBACKS = (
+    "ratingnet trains every epoch in one compiled program and calls no Keras "
+    "callbacks. Leave them out: history_ holds each epoch's loss and metrics, "
+    "and RatingRegressor stops early on held-out rows (patience=)."
+)
+KERAS_FIT_SETTINGS = {
+    "callbacks": _NO_CALLBACKS,
+    "initial_epoch": (
+        "To train a fitted estimator on, set warm_start=True and call fit "
+        "again; history_ then continues."
+    ),
+    "class_weight": (
+        "Weigh rows instead: fit(X, y, sample_weight=w), with w from "
+        "sklearn.utils.class_weight.compute_sample_weight('balanced', y)."
+    ),
+    "validation_data": "Give validation rows to fit as X_val= and y_val=.",
+    **dict.fromkeys(
+        (
+            "steps_per_epoch",
+            "validation_steps",
+            "validation_freq",
+            "validation_batch_size",
+        ),
+        "Every epoch trains on all training rows and evaluates all validation "
+        "rows, once per epoch; leave it out.",
+    ),
+}
+
+
+def check_keras_fit_setting(owner, name):
+    """Refuse a setting of Keras's model.fit by name, saying what to do."""
+    if name in KERAS_FIT_SETTINGS:
+        raise TypeError(
+            f"{owner} got {name}=, a setting of Keras's model.fit that "
+            f"ratingnet does not take. {KERAS_FIT_SETTINGS[name]}"
+        )
+
+
 def check_unknown(estimator, params, build_function):
     """Refuse parameters nothing will read, suggesting the closest name."""
     accepted = set(estimator._get_param_names()) | set(RENAMED)
@@ -66,6 +105,7 @@ def check_unknown(estimator, params, build_function):
     for name in params:
         if name in accepted or is_extra(name) or name in takes:
             continue
+        check_keras_fit_setting(type(estimator).__name__, name)
         close = difflib.get_close_matches(name, sorted(accepted), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise TypeError(

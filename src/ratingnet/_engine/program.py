@@ -13,6 +13,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import keras
 import numpy as np
 
 from .dots import MAX_ROWS, with_fast_dots
@@ -83,7 +84,15 @@ def _cached(key, build):
     return program
 
 
-def _model_input(inputs):
+def _model_input(model, inputs):
+    """The inputs in the structure the model was built with.
+
+    A model of named inputs (a dict) takes a dict, whose arrays are in the
+    order of ``model.inputs`` (sorted by name), as X's columns are split.
+    """
+    structure = getattr(model, "_inputs_struct", None)
+    if isinstance(structure, dict):
+        return keras.tree.pack_sequence_as(structure, list(inputs))
     return inputs[0] if len(inputs) == 1 else list(inputs)
 
 
@@ -97,7 +106,7 @@ def _call(model, trainable, non_trainable, inputs, training, return_losses=False
     return model.stateless_call(
         trainable,
         non_trainable,
-        _model_input(inputs),
+        _model_input(model, inputs),
         return_losses=return_losses,
         **mode,
     )
@@ -251,6 +260,7 @@ def _train_step(spec, uneven, data, group, carry, batch):
     inputs, y_true, weights = _gather(data, rows)
     weights = weights * mask
     count = jnp.sum(mask)
+    scale = spec.loss_scale(model_state["optimizer"])
 
     def objective(trainable):
         y_pred, non_trainable, losses = _call(
@@ -262,13 +272,13 @@ def _train_step(spec, uneven, data, group, carry, batch):
             return_losses=True,
         )
         per_row = spec.loss(y_true, y_pred)
-        loss = jnp.sum(per_row * weights) / jnp.maximum(count, 1.0)
-        return loss + sum(losses), (loss, y_pred, non_trainable)
+        loss = jnp.sum(per_row * weights) / jnp.maximum(count, 1.0) + sum(losses)
+        return loss * scale, (loss, y_pred, non_trainable)
 
     def update(totals):
         grad_fn = jax.value_and_grad(objective, has_aux=True)
         # The history's loss is what is minimized, layers' losses included.
-        (loss, (_, y_pred, non_trainable)), grads = grad_fn(model_state["trainable"])
+        (_, (loss, y_pred, non_trainable)), grads = grad_fn(model_state["trainable"])
         trainable, optimizer = spec.layout.optimizer.stateless_apply(
             model_state["optimizer"], grads, model_state["trainable"]
         )

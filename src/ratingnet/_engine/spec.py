@@ -89,6 +89,21 @@ class TrainingSpec:
             names.append(_count(counts, name))
         return names
 
+    def loss_scale(self, optimizer_state):
+        """What the loss is multiplied by before its gradients are taken.
+
+        A ``LossScaleOptimizer`` divides the gradients by its current scale,
+        which it keeps among its variables, and so expects the loss times
+        that scale, as Keras's ``fit`` gives it; other optimizers take 1.
+        """
+        optimizer = self.layout.optimizer
+        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return 1.0
+        position = [id(v) for v in optimizer.variables].index(
+            id(optimizer.dynamic_scale)
+        )
+        return optimizer_state[position]
+
     def starting_from(self, initial_weights, model=None):
         """A spec of this structure whose model starts from ``initial_weights``.
 
