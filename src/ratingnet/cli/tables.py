@@ -4,7 +4,10 @@ Every mistake here is a `CLIError` that names the file or column and says
 what to do, so that bad input never ends in a traceback.
 """
 
+import bz2
 import csv
+import gzip
+import lzma
 import os
 import warnings
 from dataclasses import dataclass
@@ -22,11 +25,12 @@ _DELIMITERS = ",;\t|"
 
 
 def read_table(path, text_columns=(), note=None):
-    """Read a CSV (any of , ; tab | as delimiter) or Parquet file.
+    """Read a CSV (any of , ; tab | as delimiter; .gz, .bz2, .xz) or Parquet file.
 
-    Column names lose the spaces around them. A CSV separated by ";" is
-    read with decimal commas when some column holds only numbers written
-    so ("0,78") and no column holds numbers with a decimal point. A CSV
+    Column names lose the spaces around them; a name given twice is
+    refused. A CSV separated by ";" is read with decimal commas when some
+    column holds only numbers written so ("0,78"); its numbers with a point
+    must then be whole numbers with thousands separators ("4.282"). A CSV
     column of numbers that some rows write with thousands separators
     ("12,400", not in a file of decimal commas) or mark missing with "?",
     "-" or "." is read as numbers, with a note. Text columns hold NaN where
@@ -85,6 +89,16 @@ def _check_file(path):
         )
 
 
+# Compressed CSV files, by their last suffix, as pandas reads them.
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _open(path, mode="rt", **options):
+    """Open a file, decompressing a .gz, .bz2 or .xz one."""
+    opener = _COMPRESSED.get(path.suffix.lower(), open)
+    return opener(path, mode, **options)
+
+
 def _is_parquet(path):
     with open(path, "rb") as handle:
         magic = handle.read(4)
@@ -103,13 +117,24 @@ def _read_parquet(path):
 
 def _read_csv(path, text_columns, note):
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with _open(path, encoding="utf-8-sig", newline="") as handle:
             header = handle.readline()
         delimiter = _delimiter(header)
+        names = [
+            name.strip() for name in next(csv.reader([header], delimiter=delimiter))
+        ]
+        _refuse_repeated_names(path, pd.Index([name for name in names if name]))
         frame = _parse_csv(path, sep=delimiter, text_columns=text_columns)
-        decimal = "," if delimiter == ";" and _decimal_commas(frame) else "."
+        decimal, dotted = _decimals(path, frame) if delimiter == ";" else (".", {})
         if decimal == ",":
-            frame = _parse_csv(path, sep=";", decimal=",", text_columns=text_columns)
+            frame = _parse_csv(
+                path, sep=";", decimal=",", thousands=".", text_columns=text_columns
+            )
+        for name, example in dotted.items():
+            note(
+                f"note: column {name!r}: read numbers with thousands separators "
+                f"({example!r})."
+            )
         frame = _drop_unnamed(frame)
         for name in frame.columns:
             if str(name).strip() not in text_columns:
@@ -220,16 +245,52 @@ def _numbers_note(name, with_commas, markers, decimal):
     return f"note: column {name!r}: read {' and '.join(found)}."
 
 
-def _decimal_commas(frame):
-    """Whether numbers in the table are written with a decimal comma.
+def _decimals(path, frame):
+    """The decimal separator of a ";" table, and its columns of thousands dots.
 
-    Some text column holds only such numbers ("0,78"), and no column read
-    as numbers has a decimal point.
+    The separator is a comma when some text column holds only numbers
+    written so ("0,78"). A column read as numbers with a decimal point must
+    then be writing thousands separators ("4.282"), given as name ->
+    example; otherwise the file mixes two ways of writing decimals, which is
+    refused: either reading would turn some column's numbers into others.
     """
-    points = frame.select_dtypes(include="float")
-    if ((points % 1).fillna(0) != 0).any().any():
-        return False
-    return any(_comma_numbers(frame[c]) for c in frame.select_dtypes("object"))
+    commas = [c for c in frame.select_dtypes("object") if _comma_numbers(frame[c])]
+    if not commas:
+        return ".", {}
+    dotted = {}
+    for name, points in _point_columns(path, frame).items():
+        if not _thousands_dots(points):
+            raise CLIError(
+                f"{path} writes decimals with a comma in column {commas[0]!r} "
+                f"({_first_comma(frame[commas[0]])!r}) and with a point in "
+                f"column {name!r} ({_first_point(points)!r}). Save the file "
+                "with one decimal separator (or as Parquet)."
+            )
+        dotted[name] = _first_point(points)
+    return ",", dotted
+
+
+def _point_columns(path, frame):
+    """The text of each column that pandas read as numbers with a point."""
+    floats = frame.select_dtypes(include="float")
+    pointed = [c for c in floats if ((floats[c] % 1).fillna(0) != 0).any()]
+    if not pointed:
+        return {}
+    text = pd.read_csv(path, sep=";", dtype=str, usecols=pointed, encoding="utf-8-sig")
+    return {name: text[name].dropna().str.strip() for name in pointed}
+
+
+def _thousands_dots(values):
+    """Whether numbers with a point are whole numbers in groups of three."""
+    return bool(values.str.fullmatch(r"[-+]?(\d{1,3}(\.\d{3})+|\d+)").all())
+
+
+def _first_comma(column):
+    return column.dropna().astype(str)[lambda v: v.str.contains(",")].iloc[0]
+
+
+def _first_point(values):
+    return values[values.str.contains(".", regex=False)].iloc[0]
 
 
 def _comma_numbers(column):
@@ -242,7 +303,7 @@ def _comma_numbers(column):
 def _not_utf8(path, error):
     """Where a CSV stops being UTF-8, and how to save it as UTF-8."""
     line, bad = 1, b""
-    with open(path, "rb") as handle:
+    with _open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
                 raw.decode("utf-8")
