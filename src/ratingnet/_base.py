@@ -20,10 +20,11 @@ from ._compile import (
     make_optimizer,
 )
 from ._guards import warn_if_diverged
+from ._inputs import model_inputs
 from ._model import build_model, default_model
 from ._params import (
     check_counts,
-    check_keras_fit_setting,
+    check_fit_params,
     check_unknown,
     is_extra,
     renamed_by,
@@ -233,14 +234,7 @@ class BaseKerasEstimator(BaseEstimator):
         -------
         self
         """
-        for name in fit_params:
-            check_keras_fit_setting(f"{type(self).__name__}.fit", name)
-            raise TypeError(
-                f"{type(self).__name__}.fit got an unexpected keyword argument "
-                f"{name!r}. It takes X, y, sample_weight, X_val and y_val; "
-                "settings go to the estimator, such as "
-                f"{type(self).__name__}(epochs=10)."
-            )
+        check_fit_params(self, fit_params)
         plan = self._plan_fit(X, y, sample_weight, X_val, y_val)
         result = _engine.train(
             plan.specs,
@@ -376,7 +370,7 @@ class BaseKerasEstimator(BaseEstimator):
         )
         shift, scale = self._target_affine(y.shape[1])
         data = {
-            "inputs": self._model_inputs(inputs),
+            "inputs": model_inputs(self.model_, *inputs),
             "y": self._prepare_target(y),
             "sample_weight": weights,
             "target_shift": np.asarray(shift, np.float32),
@@ -472,7 +466,7 @@ class BaseKerasEstimator(BaseEstimator):
             rows = X[start : start + _PREDICT_BATCH]
             padded = _pad_rows(rows)
             out = self._predict_program(
-                trainable, non_trainable, self._model_inputs([padded])
+                trainable, non_trainable, model_inputs(self.model_, padded)
             )
             outputs.append(np.asarray(out)[: len(rows)])
         return np.concatenate(outputs).astype(np.float64)
@@ -485,23 +479,6 @@ class BaseKerasEstimator(BaseEstimator):
                 f"This {type(self).__name__} is not fitted yet. Call 'fit' with "
                 "training data before using it to predict."
             ) from None
-
-    def _model_inputs(self, arrays):
-        """Split X's columns over the model's inputs, in order, by their widths."""
-        (X,) = arrays
-        specs = _input_specs(self.model_, X.shape[1])
-        widths = [int(np.prod(shape)) for shape, _ in specs]
-        if sum(widths) != X.shape[1]:
-            raise ValueError(
-                f"The model takes {len(specs)} input(s) of widths {widths} "
-                f"({sum(widths)} columns in all), but X has {X.shape[1]} columns. "
-                "Give the model inputs whose widths add up to X's columns."
-            )
-        edges = np.cumsum([0, *widths])
-        return [
-            X[:, a:b].reshape((len(X), *shape)).astype(dtype, copy=False)
-            for (shape, dtype), a, b in zip(specs, edges[:-1], edges[1:], strict=True)
-        ]
 
     # Pickle ---------------------------------------------------------------
 
@@ -538,18 +515,6 @@ class BaseKerasEstimator(BaseEstimator):
         tags.non_deterministic = False
         tags.input_tags.sparse = True  # made dense (see check_features)
         return tags
-
-
-def _input_specs(model, n_columns):
-    """(shape, dtype) of each model input; one of X's width for a subclassed model."""
-    try:
-        inputs = model.inputs or []
-        width = model.input_shape[-1] if not inputs else None
-    except AttributeError:
-        return [((n_columns,), "float32")]
-    return [
-        (tuple(int(d) for d in tensor.shape[1:]), tensor.dtype) for tensor in inputs
-    ] or [((width,), "float32")]
 
 
 def _extend_aligned(history, new):

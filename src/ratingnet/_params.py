@@ -98,6 +98,18 @@ def check_keras_fit_setting(owner, name):
         )
 
 
+def check_fit_params(estimator, fit_params):
+    """Refuse keywords that ``fit`` does not take, saying where settings go."""
+    owner = f"{type(estimator).__name__}.fit"
+    for name in fit_params:
+        check_keras_fit_setting(owner, name)
+        raise TypeError(
+            f"{owner} got an unexpected keyword argument {name!r}. It takes X, "
+            "y, sample_weight, X_val and y_val; settings go to the estimator, "
+            f"such as {type(estimator).__name__}(epochs=10)."
+        )
+
+
 def check_unknown(estimator, params, build_function):
     """Refuse parameters nothing will read, suggesting the closest name."""
     accepted = set(estimator._get_param_names()) | set(RENAMED)
