@@ -487,7 +487,7 @@ def test_large_tables_get_finer_frequencies_and_fewer_members():
     assert large._members[0][0].shape[0] == 2
 
 
-def test_large_tables_stop_early_on_a_smaller_share_and_smaller_gains():
+def test_small_tables_hold_out_a_smaller_share_and_count_larger_gains():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(10_000, 2))
     y = np.round(np.clip(3 + X[:, 0], 1, 5))
@@ -496,7 +496,7 @@ def test_large_tables_stop_early_on_a_smaller_share_and_smaller_gains():
     small = RatingRegressor(n_models=1, random_state=0)._plan_fit(X[:500], y[:500])
 
     assert [len(rows) for rows in large.val_rows] == [1_000]
-    assert [len(rows) for rows in small.val_rows] == [75]
+    assert [len(rows) for rows in small.val_rows] == [10]
     assert (large.settings.min_delta, small.settings.min_delta) == (1e-4, 1e-3)
 
 

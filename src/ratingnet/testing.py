@@ -24,7 +24,7 @@ _SHARED = {
 _EXPECTED_FAILURES = {
     "KerasRegressor": _SHARED,
     "KerasClassifier": _SHARED,
-    "RatingRegressor": _WEIGHTS,
+    "RatingRegressor": _SHARED,
     "KerasOrdinalRegressor": {
         **_SHARED,
         "check_classifiers_train": (
