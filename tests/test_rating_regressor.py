@@ -500,6 +500,20 @@ def test_small_tables_hold_out_a_smaller_share_and_count_larger_gains():
     assert (large.settings.min_delta, small.settings.min_delta) == (1e-4, 1e-3)
 
 
+def test_tables_below_2000_rows_train_batches_of_64_at_a_higher_rate():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2_000, 2))
+    y = np.round(np.clip(3 + X[:, 0], 1, 5))
+
+    def steps(est, rows):
+        plan = est._plan_fit(X[:rows], y[:rows])
+        return plan.settings.batch_size, est._learning_rate()
+
+    assert steps(RatingRegressor(random_state=0), 1_999) == (64, 3e-3)
+    assert steps(RatingRegressor(random_state=0), 2_000) == (128, 2e-3)
+    assert steps(RatingRegressor(learning_rate=1e-2), 500) == (64, 1e-2)
+
+
 @pytest.mark.parametrize("fraction", [0.0, 1.0, 1.5, "half"])
 def test_a_validation_fraction_outside_0_and_1_is_refused(fraction):
     X = np.random.default_rng(0).normal(size=(50, 2))
