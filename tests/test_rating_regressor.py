@@ -509,7 +509,7 @@ def test_tables_below_2000_rows_train_batches_of_64_at_a_higher_rate():
         plan = est._plan_fit(X[:rows], y[:rows])
         return plan.settings.batch_size, est._learning_rate()
 
-    assert steps(RatingRegressor(random_state=0), 1_999) == (64, 3e-3)
+    assert steps(RatingRegressor(random_state=0), 1_999) == (64, 4e-3)
     assert steps(RatingRegressor(random_state=0), 2_000) == (128, 2e-3)
     assert steps(RatingRegressor(learning_rate=1e-2), 500) == (64, 1e-2)
 

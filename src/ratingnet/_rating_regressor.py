@@ -49,7 +49,7 @@ class RatingRegressor(KerasRegressor):
     dropout : float, default=0.0
     learning_rate : float or "auto", default="auto"
         Peak learning rate of AdamW, decayed along a cosine to 0. "auto" is
-        3e-3 below 2,000 rows, where batches are smaller, and 2e-3 from
+        4e-3 below 2,000 rows, where batches are smaller, and 2e-3 from
         there.
     weight_decay : float, default=1e-4
     epochs : int or "auto", default="auto"
@@ -234,7 +234,7 @@ class RatingRegressor(KerasRegressor):
     def _learning_rate(self):
         if self.learning_rate != "auto":
             return float(self.learning_rate)
-        return 3e-3 if self._n_rows < 2_000 else 2e-3
+        return 4e-3 if self._n_rows < 2_000 else 2e-3
 
     def _n_models(self):
         if self.n_models != "auto":
