@@ -137,7 +137,7 @@ def test_missing_labels_are_named(classification_data):
     labels = np.where(y == 1, "yes", "no").astype(object)
     labels[4] = None
 
-    with pytest.raises(ValueError, match="1 missing labels .* at row 4"):
+    with pytest.raises(ValueError, match="missing values .* 1 of .* at positions 4 "):
         KerasClassifier(epochs=1).fit(X, labels)
 
 

@@ -1,6 +1,6 @@
 """Every user-facing message: what was wrong, what was received, what to do."""
 
-from ratingnet import KerasClassifier, KerasRegressor, NotFittedError
+from ratingnet import KerasClassifier, KerasRegressor, NotFittedError, RatingRegressor
 
 import keras
 import numpy as np
@@ -35,8 +35,25 @@ def test_nan_in_y(data):
     X, y = data
     y[5] = np.nan
 
-    with pytest.raises(ValueError, match="Input y contains NaN"):
+    with pytest.raises(
+        ValueError, match=r"y contains missing .* in 1 of .* at positions 5 "
+    ):
         KerasRegressor(epochs=1).fit(X, y)
+
+
+def test_missing_and_infinite_targets_are_named_by_their_rows(data):
+    X, y = data
+    missing = pd.Series(y).astype("Float64")
+    missing[[2, 9]] = pd.NA
+    infinite = y.copy()
+    infinite[[0, 4, 6, 7, 8, 11]] = np.inf
+
+    with pytest.raises(ValueError, match=r"2 of .* rows, at positions 2, 9 "):
+        RatingRegressor(epochs=1).fit(X, missing)
+    with pytest.raises(ValueError, match=r"infinite .* 0, 4, 6, 7, 8, \.\.\. "):
+        KerasRegressor(epochs=1).fit(X, infinite)
+    with pytest.raises(ValueError, match=r"keep = np.isfinite\(y_val\)"):
+        KerasRegressor(epochs=1).fit(X, y, X_val=X[:5], y_val=infinite[:5])
 
 
 def test_wrong_number_of_features_at_predict(data):

@@ -33,7 +33,12 @@ from ._params import (
 )
 from ._persist import loss_from_state, loss_to_state, model_from_state, model_to_state
 from ._progress import reporter
-from ._validation import check_features, check_training_data, ordered_categories
+from ._validation import (
+    check_features,
+    check_target_values,
+    check_training_data,
+    ordered_categories,
+)
 from ._validation_split import split_validation, stack_validation
 from .exceptions import NotFittedError
 
@@ -445,6 +450,7 @@ class BaseKerasEstimator(BaseEstimator):
                 "one target value per row of X_val."
             )
         X_val = self._check_features(X_val)
+        check_target_values(y_val, "y_val")
         target_val = self._encode_target(np.asarray(y_val), reset=False)
         if weight_val is None:
             weight_val = np.ones(len(X_val), np.float32)

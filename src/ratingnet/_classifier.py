@@ -10,7 +10,6 @@ from sklearn.utils.validation import column_or_1d
 from ._base import BaseKerasEstimator, shares_parameters
 from ._guards import output_activation, warn_classifier_on_ratings
 from ._model import output_units
-from ._validation import check_no_missing_labels
 
 
 @shares_parameters
@@ -47,7 +46,6 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def _encode_target(self, y, *, reset):
         y = column_or_1d(y, warn=True)
-        check_no_missing_labels(y)
         if reset:
             check_classification_targets(y)
             warn_classifier_on_ratings(self._with_order(y))

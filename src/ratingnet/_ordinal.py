@@ -18,7 +18,7 @@ from ._ordinal_head import (
     ordinal_builder,
     prior_logits,
 )
-from ._validation import check_no_missing_labels
+from ._validation import check_target_values
 from ._warnings import warn
 from .exceptions import RatingTargetWarning
 from .metrics import qwk
@@ -176,7 +176,6 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
 
     def _encode_target(self, y, *, reset):
         y = column_or_1d(y, warn=True)
-        check_no_missing_labels(y)
         if reset:
             self.levels_ = self._learn_levels(y)
             self.classes_ = self.levels_
@@ -284,7 +283,7 @@ class KerasOrdinalRegressor(ClassifierMixin, BaseKerasEstimator):
         Disagreements cost the squared number of levels between the two.
         """
         y = column_or_1d(y)
-        check_no_missing_labels(y)
+        check_target_values(y)
         predicted = median_level(self._forward(X))
         numeric = _is_numeric(self.levels_) and _is_numeric(y)
         if self.levels is None and numeric and _on_grid(y, self.levels_):

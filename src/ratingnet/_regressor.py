@@ -103,11 +103,6 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
 
     def _encode_target(self, y, *, reset):
         y = np.asarray(y, dtype=np.float64)
-        if not np.all(np.isfinite(y)):
-            raise ValueError(
-                "y contains NaN or infinity; remove those rows or fill the "
-                "target before fitting."
-            )
         if reset:
             self._target_ndim = y.ndim
         y = y.reshape(len(y), -1)

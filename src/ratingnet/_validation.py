@@ -30,6 +30,7 @@ def check_training_data(estimator, X, y, sample_weight=None, *, reset=True):
     against them.
     """
     _refuse_text_columns(estimator, X)
+    check_target_values(y)
     if estimator._requires_numeric_target:
         _refuse_text_target(estimator, y)
     given = getattr(y, "dtype", None)
@@ -96,15 +97,49 @@ def ordered_categories(y):
     return None
 
 
-def check_no_missing_labels(y):
-    """Refuse labels that are missing (NaN, None, pd.NA), naming the first row."""
-    missing = pd.isna(y)
-    if np.any(missing):
-        raise ValueError(
-            f"y contains {int(missing.sum())} missing labels (NaN or None), "
-            f"the first at row {int(np.flatnonzero(missing)[0])}. Drop those "
-            "rows, or fill the target, before fitting or scoring."
-        )
+def check_target_values(y, name="y"):
+    """Refuse a target that is missing (NaN, None, pd.NA) or infinite in some rows.
+
+    The message names the rows (their positions) and how to leave them out.
+    """
+    if y is None or sparse.issparse(y):
+        return
+
+    values = np.asarray(y)
+    if values.ndim == 0 or values.size == 0:
+        return
+    rows = values.reshape(len(values), -1)
+    for problem, found, keep in (
+        ("missing values (NaN or None)", pd.isna(rows), "pd.notna"),
+        ("infinite values", _infinite(rows), "np.isfinite"),
+    ):
+        positions = np.flatnonzero(found.any(axis=1))
+        if len(positions):
+            X = "X" + name[1:]
+            raise ValueError(
+                f"{name} contains {problem} in {len(positions)} of {len(rows)} "
+                f"rows, at positions {_first_few(positions)} (counting from 0). "
+                "Drop those rows, or fill the target, before fitting or "
+                f"scoring, for example: keep = {keep}({name}); {X}, {name} = "
+                f"{X}[keep], {name}[keep]."
+            )
+
+
+def _infinite(values):
+    if values.dtype.kind == "f":
+        return np.isinf(values)
+    if values.dtype.kind == "O":
+        return np.vectorize(_is_infinite, otypes=[bool])(values)
+    return np.zeros(values.shape, dtype=bool)
+
+
+def _is_infinite(value):
+    return isinstance(value, float | np.floating) and np.isinf(value)
+
+
+def _first_few(positions, limit=5):
+    shown = ", ".join(str(p) for p in positions[:limit])
+    return shown + (", ..." if len(positions) > limit else "")
 
 
 def _refuse_text_target(estimator, y):
