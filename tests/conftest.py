@@ -1,6 +1,7 @@
 import ratingnet  # noqa: F401  (selects the JAX backend before keras loads)
 from ratingnet.cli.models import recipe_network as recipe  # noqa: F401
 
+import keras
 import numpy as np
 import pytest
 
@@ -33,3 +34,8 @@ def classification_data():
     X = rng.normal(size=(120, 3)).astype(np.float32)
     y = np.where(X[:, 0] + X[:, 1] > 0, "high", "low")
     return X, y
+
+
+def small_model(n_features_in_):
+    """One Dense unit on the inputs: the smallest model that trains."""
+    return keras.Sequential([keras.Input((n_features_in_,)), keras.layers.Dense(1)])

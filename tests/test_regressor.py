@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 import sklearn
-from conftest import recipe
+from conftest import recipe, small_model
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -201,7 +201,7 @@ def test_validation_split_holds_out_what_keras_holds_out(regression_data):
     X, y = X[:30], y[:30]
     weights = np.linspace(0.5, 3.0, 30)
 
-    est = KerasRegressor(_small, epochs=1, shuffle=False, validation_split=0.15)
+    est = KerasRegressor(small_model, epochs=1, shuffle=False, validation_split=0.15)
     est.set_params(random_state=0, target_scaling=None).fit(X, y, weights)
     held_out = slice(25, None)  # floor(30 * 0.85) = 25 rows train, as in Keras
     errors = (est.predict(X[held_out]) - y[held_out]) ** 2
@@ -267,7 +267,7 @@ def test_metrics_count_every_row_as_kerass_metrics_do(regression_data):
     # With a learning rate of 0 the weights stay, so predict shows what the
     # metric saw in training.
     est = KerasRegressor(
-        _small, metrics=["mae"], epochs=1, optimizer__learning_rate=0.0
+        small_model, metrics=["mae"], epochs=1, optimizer__learning_rate=0.0
     )
     est.set_params(random_state=0, target_scaling=None).fit(X, y, weights)
     errors = np.abs(est.predict(X) - y)
@@ -282,7 +282,7 @@ def test_weighted_metrics_weigh_rows_as_kerass_do(regression_data):
     weights[-1] = 50.0
 
     def compiled(n_features_in_):
-        model = _small(n_features_in_)
+        model = small_model(n_features_in_)
         model.compile(loss="mse", metrics=["mae"], weighted_metrics=["mae", "mse"])
         return model
 
@@ -306,7 +306,7 @@ def test_metric_names_are_kerass(regression_data):
     extra = keras.metrics.MeanAbsoluteError(name="weighted_mae_extra")
 
     def compiled(n_features_in_):
-        model = _small(n_features_in_)
+        model = small_model(n_features_in_)
         metrics = ["mae", "mae", extra]
         model.compile(
             loss="mse", metrics=metrics, weighted_metrics=["mae", "mae", "mse"]
@@ -337,40 +337,6 @@ def test_sample_weight_changes_the_fit(regression_data):
     weighted = KerasRegressor(epochs=5, random_state=0).fit(X, y, sample_weight=weights)
 
     assert not np.allclose(plain.predict(X), weighted.predict(X))
-
-
-def test_warm_start_continues_training(regression_data):
-    X, y = regression_data
-    est = KerasRegressor(epochs=3, warm_start=True, random_state=0)
-
-    est.fit(X, y)
-    first_weights = [w.copy() for w in est.model_.get_weights()]
-    est.fit(X, y)
-
-    assert len(est.history_["loss"]) == 6
-    assert not np.allclose(first_weights[0], est.model_.get_weights()[0])
-
-
-def test_warm_start_histories_keep_one_value_per_epoch(regression_data):
-    X, y = regression_data
-    est = KerasRegressor(epochs=2, validation_split=0.2, warm_start=True)
-
-    est.set_params(random_state=0).fit(X, y)
-    est.set_params(validation_split=0.0).fit(X, y)
-
-    assert len(est.history_["val_loss"]) == len(est.history_["loss"]) == 4
-    assert np.isnan(est.history_["val_loss"][2:]).all()
-    assert np.isfinite(est.history_["val_loss"][:2]).all()
-
-
-def test_warm_start_equals_one_longer_fit_without_shuffle(regression_data):
-    X, y = regression_data
-
-    twice = KerasRegressor(epochs=2, warm_start=True, shuffle=False, random_state=0)
-    twice.fit(X, y).fit(X, y)
-    once = KerasRegressor(epochs=4, shuffle=False, random_state=0).fit(X, y)
-
-    np.testing.assert_allclose(twice.predict(X), once.predict(X), rtol=1e-5)
 
 
 def test_verbose_two_prints_a_row_per_epoch(regression_data, capsys):
@@ -438,15 +404,13 @@ def test_an_old_spelling_beside_its_current_name_is_refused(regression_data):
         KerasRegressor(recipe, nb_epoch=3, epochs=50).fit(X, y)
 
 
-def _small(n_features_in_):
-    return keras.Sequential([keras.Input((n_features_in_,)), keras.layers.Dense(1)])
-
-
 def test_huber_deltas_train_programs_of_their_own(regression_data):
     X, y = regression_data
 
     losses = [
-        KerasRegressor(_small, loss=keras.losses.Huber, loss__delta=delta, epochs=2)
+        KerasRegressor(
+            small_model, loss=keras.losses.Huber, loss__delta=delta, epochs=2
+        )
         .set_params(random_state=0, target_scaling=None)
         .fit(X, 10 * y)
         .history_["loss"][-1]
@@ -466,7 +430,7 @@ def test_metric_functions_of_one_name_are_told_apart(regression_data):
         return scaled_mae
 
     values = [
-        KerasRegressor(_small, metrics=[scaled(k)], epochs=1, random_state=0)
+        KerasRegressor(small_model, metrics=[scaled(k)], epochs=1, random_state=0)
         .fit(X, y)
         .history_["scaled_mae"][-1]
         for k in (1.0, 100.0)
@@ -526,7 +490,7 @@ def test_a_loss_of_one_number_per_batch_is_warned_about(regression_data):
         return keras.ops.mean(keras.ops.square(y_true - y_pred))
 
     with pytest.warns(RatingnetWarning, match="'batch_mse' returns one number per"):
-        KerasRegressor(_small, loss=batch_mse, epochs=1).fit(X, y)
+        KerasRegressor(small_model, loss=batch_mse, epochs=1).fit(X, y)
 
 
 def test_clone_keeps_metadata_requests_and_loss_arguments():
@@ -538,20 +502,6 @@ def test_clone_keeps_metadata_requests_and_loss_arguments():
 
     assert requests["sample_weight"] is True
     assert copied.loss._fn_kwargs["delta"] == 3.0
-
-
-def test_a_warm_refit_takes_a_new_loss_and_optimizer(regression_data):
-    X, y = regression_data
-    est = KerasRegressor(_small, epochs=2, warm_start=True, random_state=0).fit(X, y)
-    before = [w.copy() for w in est.model_.get_weights()]
-
-    est.set_params(optimizer__learning_rate=0.0, loss="mae").fit(X, y)
-
-    for old, new in zip(before, est.model_.get_weights(), strict=True):
-        np.testing.assert_array_equal(old, new)
-    assert len(est.history_["loss"]) == 4
-    with pytest.raises(ValueError, match="y has 2 column"):
-        est.fit(X, np.c_[y, -y])
 
 
 def test_sparse_rows_from_a_one_hot_encoder(regression_data):
@@ -583,7 +533,7 @@ def test_a_misspelled_model_setting_is_refused(regression_data):
 
 def test_pickle_keeps_the_arguments_of_a_keras_loss(regression_data):
     X, y = regression_data
-    est = KerasRegressor(_small, loss=keras.losses.Huber(delta=3.0), epochs=2)
+    est = KerasRegressor(small_model, loss=keras.losses.Huber(delta=3.0), epochs=2)
     est.set_params(random_state=0).fit(X, y)
 
     again = pickle.loads(pickle.dumps(est))
@@ -592,18 +542,6 @@ def test_pickle_keeps_the_arguments_of_a_keras_loss(regression_data):
     np.testing.assert_array_equal(again.predict(X), est.predict(X))
     refit = pickle.loads(pickle.dumps(clone(est))).fit(X, y)
     np.testing.assert_array_equal(refit.predict(X), est.predict(X))
-
-
-def test_a_warm_refit_on_other_columns_changes_nothing(regression_data):
-    X, y = regression_data
-    est = KerasRegressor(_small, epochs=1, warm_start=True, random_state=0).fit(X, y)
-    before = est.predict(X)
-
-    with pytest.raises(ValueError, match="is expecting"):
-        est.fit(np.c_[X, X], y)
-
-    assert est.n_features_in_ == X.shape[1]
-    np.testing.assert_array_equal(est.predict(X), before)
 
 
 def test_a_diverged_training_is_warned_about(regression_data):
