@@ -246,6 +246,8 @@ def test_predicting_no_rows_is_refused(fitted, table):
     [
         ({"hidden_layer_sizes": 64}, "hidden_layer_sizes must list the units"),
         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must list the units"),
+        ({"activation": "swishy"}, "activation must be the name of a Keras"),
+        ({"activation": None}, "activation must be the name of a Keras"),
         ({"dropout": 1.0}, "dropout must be a number at least 0 and below 1"),
         ({"learning_rate": 0.0}, "learning_rate must be a number above 0"),
         ({"learning_rate": "0.01"}, "learning_rate must be a number above 0"),
@@ -512,6 +514,21 @@ def test_tables_below_2000_rows_train_batches_of_64_at_a_higher_rate():
     assert steps(RatingRegressor(random_state=0), 1_999) == (64, 4e-3)
     assert steps(RatingRegressor(random_state=0), 2_000) == (128, 2e-3)
     assert steps(RatingRegressor(learning_rate=1e-2), 500) == (64, 1e-2)
+
+
+def test_hidden_layers_are_relu_below_10000_rows_and_silu_from_there():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10_000, 2))
+    y = np.round(np.clip(3 + X[:, 0], 1, 5))
+
+    def activations(est, rows):
+        est._plan_fit(X[:rows], y[:rows])
+        dense = [la for la in est.model_.layers if isinstance(la, keras.layers.Dense)]
+        return {la.activation.__name__ for la in dense[:-1]}
+
+    assert activations(RatingRegressor(random_state=0), 9_999) == {"relu"}
+    assert activations(RatingRegressor(random_state=0), 10_000) == {"silu"}
+    assert activations(RatingRegressor(activation="gelu"), 500) == {"gelu"}
 
 
 @pytest.mark.parametrize("fraction", [0.0, 1.0, 1.5, "half"])
