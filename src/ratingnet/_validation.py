@@ -115,13 +115,13 @@ def check_target_values(y, name="y"):
     ):
         positions = np.flatnonzero(found.any(axis=1))
         if len(positions):
-            X = "X" + name[1:]
+            features = "X" + name[1:]  # X for y, X_val for y_val
             raise ValueError(
                 f"{name} contains {problem} in {len(positions)} of {len(rows)} "
                 f"rows, at positions {_first_few(positions)} (counting from 0). "
                 "Drop those rows, or fill the target, before fitting or "
-                f"scoring, for example: keep = {keep}({name}); {X}, {name} = "
-                f"{X}[keep], {name}[keep]."
+                f"scoring, for example: keep = {keep}({name}); {features}, "
+                f"{name} = {features}[keep], {name}[keep]."
             )
 
 
