@@ -60,7 +60,7 @@ class RatingRegressor(KerasRegressor):
         The most epochs a member trains, over which the learning rate decays
         to 0; early stopping may end sooner. "auto" is 200 below 10,000 rows
         and 30 from there, where an epoch holds many more steps.
-    patience : int, default=20
+    patience : int, default=10
         Epochs without a better validation loss (lower by 1e-3 on the
         standardized target below 10,000 rows, by 1e-4 from there) before a
         member stops; its best epoch's weights are kept.
@@ -121,7 +121,7 @@ class RatingRegressor(KerasRegressor):
         learning_rate="auto",
         weight_decay=1e-4,
         epochs="auto",
-        patience=20,
+        patience=10,
         batch_size="auto",
         validation_fraction="auto",
         max_onehot=16,
