@@ -46,10 +46,8 @@ class RatingRegressor(KerasRegressor):
         trains 4 below 10,000 rows and 2 from there, where one network
         already sees enough data and time grows with the rows.
     hidden_layer_sizes : tuple of int, default=(64, 64)
-    activation : str or "auto", default="auto"
-        The hidden layers' activation, by its Keras name. "auto" is "relu"
-        below 10,000 rows, where it generalizes better, and "silu" from
-        there.
+    activation : str, default="silu"
+        The hidden layers' activation, by its Keras name.
     dropout : float, default=0.0
     learning_rate : float or "auto", default="auto"
         Peak learning rate of AdamW, decayed along a cosine to 0. "auto" is
@@ -69,9 +67,8 @@ class RatingRegressor(KerasRegressor):
         from 20,000 rows.
     validation_fraction : float or "auto", default="auto"
         Share of the training rows each member holds out for early stopping;
-        "auto" is 0.02 below 10,000 rows, where every row a member trains on
-        counts and the members' different held-out rows average out the
-        noise of choosing its best epoch on so few, and 0.1 from there.
+        "auto" is 0.15 below 10,000 rows and 0.1 from there, where a tenth
+        is still thousands of rows.
     max_onehot : int, default=16
         Categorical columns with more levels than this are embedded.
     target_range : (float, float), "auto" or None, default="auto"
@@ -116,7 +113,7 @@ class RatingRegressor(KerasRegressor):
         *,
         n_models="auto",
         hidden_layer_sizes=(64, 64),
-        activation="auto",
+        activation="silu",
         dropout=0.0,
         learning_rate="auto",
         weight_decay=1e-4,
@@ -208,7 +205,7 @@ class RatingRegressor(KerasRegressor):
     def _model_settings(self, params):
         return {
             "hidden_layer_sizes": tuple(params["hidden_layer_sizes"]),
-            "activation": self._activation(),
+            "activation": params["activation"],
             "dropout": params["dropout"],
             "n_dense": self.preprocessor_.n_dense_,
             "n_numbers": self.preprocessor_.n_periodic_,
@@ -238,11 +235,6 @@ class RatingRegressor(KerasRegressor):
             learning_rate=schedule, weight_decay=params["weight_decay"]
         )
 
-    def _activation(self):
-        if self.activation != "auto":
-            return self.activation
-        return "relu" if self._n_rows < _LARGE else "silu"
-
     def _learning_rate(self):
         if self.learning_rate != "auto":
             return float(self.learning_rate)
@@ -270,7 +262,7 @@ class RatingRegressor(KerasRegressor):
     def _validation_fraction(self):
         fraction = self.validation_fraction
         if fraction == "auto":
-            return 0.02 if self._n_rows < _LARGE else 0.1
+            return 0.15 if self._n_rows < _LARGE else 0.1
         if not isinstance(fraction, Real) or not 0 < fraction < 1:
             raise ValueError(
                 "validation_fraction must be a share of the training rows "
@@ -381,8 +373,6 @@ def _check_network_params(params):
 
 
 def _check_activation(name):
-    if name == "auto":
-        return
     try:
         known = isinstance(name, str) and keras.activations.get(name) is not None
     except ValueError:
@@ -390,7 +380,7 @@ def _check_activation(name):
     if not known:
         raise ValueError(
             "activation must be the name of a Keras activation, such as "
-            f"'relu' or 'silu', or 'auto'; got {name!r}."
+            f"'relu' or 'silu'; got {name!r}."
         )
 
 
