@@ -1,6 +1,12 @@
 """Every user-facing message: what was wrong, what was received, what to do."""
 
-from ratingnet import KerasClassifier, KerasRegressor, NotFittedError, RatingRegressor
+from ratingnet import (
+    KerasClassifier,
+    KerasRegressor,
+    NotFittedError,
+    RatingRegressor,
+    cross_validate,
+)
 
 import keras
 import numpy as np
@@ -176,3 +182,27 @@ def test_bad_optimizer_and_loss(data):
         KerasRegressor(optimizer=3, epochs=1).fit(X, y)
     with pytest.raises(TypeError, match="loss must be a Keras loss name"):
         KerasRegressor(loss=3, epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", [KerasRegressor, RatingRegressor])
+def test_a_refused_refit_leaves_the_fitted_estimator_as_it_was(data, estimator):
+    X, y = data
+    est = estimator(epochs=2, random_state=0).fit(X, y)
+    before = est.predict(X[:5])
+    refused = y.copy()
+    refused[0] = np.nan
+
+    with pytest.raises(ValueError, match="y contains missing"):
+        est.fit(X[:, :2], refused)
+
+    assert est.n_features_in_ == 4
+    np.testing.assert_array_equal(est.predict(X[:5]), before)
+    with pytest.raises(ValueError, match="X has 2 features"):
+        est.predict(X[:5, :2])
+
+
+def test_cross_validate_without_a_target_says_to_pass_one(data):
+    X, _ = data
+
+    with pytest.raises(ValueError, match="cross_validate got y=None. Pass the"):
+        cross_validate(RatingRegressor(epochs=1), X, None, error_score="raise")

@@ -213,11 +213,15 @@ def test_rounding_a_continuous_target_is_an_error(ratings):
         KerasRegressor(round_predictions=True, epochs=1).fit(X, X[:, 0])
 
 
-def test_target_range_low_above_high_is_an_error(ratings):
+@pytest.mark.parametrize(
+    ("target_range", "message"),
+    [((5, 1), "has low >= high; give the lowest"), ((1, np.nan), "holds NaN")],
+)
+def test_a_target_range_that_is_no_range_is_an_error(ratings, target_range, message):
     X, y = ratings
 
-    with pytest.raises(ValueError, match="has low >= high; give the lowest"):
-        KerasRegressor(target_range=(5, 1), epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        KerasRegressor(target_range=target_range, epochs=1).fit(X, y)
 
 
 def test_standard_scaling_is_learned_and_metrics_stay_on_the_scale(ratings):

@@ -548,3 +548,15 @@ def test_sparse_rows_are_read_as_their_dense_twin():
     np.testing.assert_array_equal(
         fitted(X).predict(X[:5]), fitted(X.toarray()).predict(X[:5].toarray())
     )
+
+
+def test_layer_sizes_may_be_numpy_integers():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    sizes = tuple(np.arange(8, 17, 8))
+
+    est = RatingRegressor(hidden_layer_sizes=sizes, n_models=1, epochs=1).fit(
+        X, X[:, 0]
+    )
+
+    units = [layer.units for layer in est.model_.layers if hasattr(layer, "units")]
+    assert units == [8, 16, 1]

@@ -1,5 +1,6 @@
 """The shared base of ratingnet's scikit-learn estimators around Keras models."""
 
+import contextlib
 import copy
 from dataclasses import dataclass
 
@@ -240,16 +241,17 @@ class BaseKerasEstimator(BaseEstimator):
         self
         """
         check_fit_params(self, fit_params)
-        plan = self._plan_fit(X, y, sample_weight, X_val, y_val)
-        result = _engine.train(
-            plan.specs,
-            plan.settings,
-            plan.data,
-            plan.replicas(),
-            state=self._state,
-            on_epochs=reporter(plan.verbose, plan.settings.epochs),
-        )
-        self._keep(result)
+        with _unchanged_on_error(self):
+            plan = self._plan_fit(X, y, sample_weight, X_val, y_val)
+            result = _engine.train(
+                plan.specs,
+                plan.settings,
+                plan.data,
+                plan.replicas(),
+                state=self._state,
+                on_epochs=reporter(plan.verbose, plan.settings.epochs),
+            )
+            self._keep(result)
         return self
 
     def _plan_fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
@@ -573,6 +575,24 @@ def shares_parameters(cls):
     shared = base[base.index(header) + len(header) : base.index("\n    Attributes")]
     cls.__doc__ = cls.__doc__.replace(header, header + shared.rstrip("\n") + "\n", 1)
     return cls
+
+
+@contextlib.contextmanager
+def _unchanged_on_error(estimator):
+    """Put the estimator back as it was when what runs inside fails.
+
+    A refit refused halfway (a target with NaN, a model that cannot build)
+    then leaves the fitted estimator as it was, not with the new columns'
+    preprocessing and the old model. The engine keeps what trained before
+    a Ctrl-C itself, so an interrupted training still ends normally.
+    """
+    before = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(before)
+        raise
 
 
 def _first_replica(tree):

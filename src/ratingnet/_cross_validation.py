@@ -98,6 +98,12 @@ def cross_validate(
     >>> sorted(scores)
     ['fit_time', 'score_time', 'test_score']
     """
+    if y is None and isinstance(_final_step(estimator), BaseKerasEstimator):
+        raise ValueError(
+            f"{type(_final_step(estimator)).__name__} learns from a target, but "
+            "cross_validate got y=None. Pass the ratings: "
+            "cross_validate(estimator, X, y)."
+        )
     X, y, groups = indexable(X, y, groups)
     options = dict(
         return_train_score=return_train_score,
@@ -156,8 +162,12 @@ def _check_options(error_score, **flags):
         )
 
 
+def _final_step(estimator):
+    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
+
+
 def _trains_as_replicas(estimator):
-    final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    final = _final_step(estimator)
     return isinstance(final, BaseKerasEstimator) and not final.warm_start
 
 

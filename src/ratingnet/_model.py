@@ -5,6 +5,7 @@ import difflib
 import inspect
 import random
 import threading
+from numbers import Integral
 
 import keras
 import numpy as np
@@ -264,9 +265,13 @@ def default_model(
 
 
 def dense_layer(units, activation=None):
-    """Keras's Dense with its default initializers, drawn with NumPy."""
+    """Keras's Dense with its default initializers, drawn with NumPy.
+
+    ``units`` may be a NumPy integer (a grid made with ``np.arange``), which
+    Keras itself refuses.
+    """
     return keras.layers.Dense(
-        units,
+        int(units) if isinstance(units, Integral) else units,
         activation=activation,
         kernel_initializer=GlorotUniform(),
         bias_initializer=Zeros(),

@@ -2,6 +2,10 @@
 
 - Non-negative numbers with a long right tail (skewness above 2, such as
   counts of votes or budgets) are first taken as ``log1p``.
+- Dates count seconds since 1970 and durations seconds, whatever unit
+  their dtype counts in (pandas 3 keeps microseconds where pandas 2 kept
+  nanoseconds), so that the same dates in another unit give the same
+  predictions.
 - Numbers are robust-scaled (median and interquartile range) and softly
   clipped to about ±3 with ``x / sqrt(1 + (x / 3)²)``, so that outliers
   neither dominate the first layer nor are cut off hard (RealMLP's choice).
@@ -27,6 +31,7 @@
 """
 
 import warnings
+from collections.abc import Hashable
 from numbers import Integral, Real
 
 import numpy as np
@@ -96,6 +101,7 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
                 "column."
             )
         _refuse_duplicate_columns(table)
+        _refuse_unusable_columns(table)
         self.feature_names_in_ = np.asarray(table.columns, dtype=object)
         self.n_features_in_ = table.shape[1]
         self.named_ = isinstance(X, pd.DataFrame)
@@ -229,6 +235,8 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         if not (self.named_ and isinstance(X, pd.DataFrame)):
             return self._by_position(table, named=isinstance(X, pd.DataFrame))
 
+        _refuse_duplicate_columns(table)
+        _refuse_unusable_columns(table)
         expected = list(self.feature_names_in_)
         if list(table.columns) == expected:
             return table
@@ -269,6 +277,32 @@ def _refuse_duplicate_columns(table):
         )
 
 
+def _refuse_unusable_columns(table):
+    """Refuse complex numbers, and objects that cannot be categories (lists)."""
+    for name, column in table.items():
+        if column.dtype.kind == "c":
+            raise ValueError(
+                f"Complex data not supported: column {name!r} holds complex "
+                "numbers. Give it real numbers: its .real, .imag or abs()."
+            )
+        if column.dtype != object:
+            continue
+        try:
+            pd.unique(column)
+        except TypeError:
+            value = next(v for v in column if not isinstance(v, Hashable))
+            raise ValueError(
+                f"Column {name!r} holds {type(value).__name__} values such as "
+                f"{_short(value)}, which cannot be categories. Give it numbers "
+                f"or text (X[{name!r}].astype(str)), or leave it out."
+            ) from None
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _is_empty(column):
     """Whether a column tells nothing: no finite value, or one and never missing."""
     values = _distinct(column)
@@ -288,8 +322,18 @@ def _distinct(column):
 
 def _as_numbers(frame):
     """The columns of ``frame`` as a new float64 array, missing values as NaN."""
+    frame = _times_in_seconds(frame)
     try:
         return frame.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    except (TypeError, ValueError):
+        pass
+
+    # In an object column, pandas leaves pd.NA (from a nullable Int64 column
+    # turned into an array) for NumPy, which cannot make it a float.
+    objects = frame.astype(object)
+    try:
+        missing = objects.notna()
+        return objects.where(missing, np.nan).to_numpy(dtype=np.float64, copy=True)
     except (TypeError, ValueError) as error:
         failure = error
 
@@ -302,6 +346,34 @@ def _as_numbers(frame):
                 "where a value is missing."
             ) from None
     raise failure
+
+
+def _times_in_seconds(frame):
+    """``frame`` with dates as seconds since 1970 and durations as seconds.
+
+    NumPy counts a date in its dtype's unit: the same dates in microseconds
+    and in nanoseconds would read as numbers a thousand times apart.
+    """
+    times = [i for i, dtype in enumerate(frame.dtypes) if _is_time(dtype)]
+    if not times:
+        return frame
+
+    frame = frame.copy(deep=False)
+    for i in times:
+        frame.isetitem(i, _seconds(frame.iloc[:, i]))
+    return frame
+
+
+def _is_time(dtype):
+    """Dates and durations, NumPy's, pandas' and pyarrow's."""
+    return getattr(dtype, "kind", None) in ("m", "M")
+
+
+def _seconds(column):
+    if column.dtype.kind == "m":
+        return column / pd.Timedelta(seconds=1)
+    epoch = pd.Timestamp(0, tz=None if column.dt.tz is None else "UTC")
+    return (column - epoch) / pd.Timedelta(seconds=1)
 
 
 def _soft_clip(x):
@@ -387,10 +459,7 @@ def _is_categorical(column):
     if types.is_object_dtype(dtype):
         return types.infer_dtype(column, skipna=True) not in _NUMBERS_AS_OBJECTS
     return not (
-        types.is_numeric_dtype(dtype)
-        or types.is_bool_dtype(dtype)
-        or types.is_datetime64_any_dtype(dtype)
-        or types.is_timedelta64_dtype(dtype)
+        types.is_numeric_dtype(dtype) or types.is_bool_dtype(dtype) or _is_time(dtype)
     )
 
 
@@ -416,12 +485,24 @@ def _labels(column):
 def level_text(level):
     """A level as the text it matches by.
 
-    Text stays as it is, and a whole number reads as one, so that a level
-    finds its rows when the column comes in another type: "1", 1 and 1.0
-    (integers that a missing value turned into floats) are one level.
+    A whole number reads as one, and text written as Python writes a float
+    reads as that float, so that a level finds its rows when the column
+    comes in another type: "1", "1.0", 1 and 1.0 (integers that a missing
+    value turned into floats) are one level. Other text stays as it is
+    ("01" is not "1").
     """
+    if isinstance(level, str):
+        return _float_text(level)
     if isinstance(level, bool | np.bool_) or not isinstance(level, Real):
         return str(level)
     if isinstance(level, Integral) or float(level).is_integer():
         return str(int(level))
     return str(level)
+
+
+def _float_text(text):
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return level_text(number) if str(number) == text else text

@@ -59,6 +59,11 @@ def check_target_range(target_range):
             "target_range must be None, 'auto' or a pair (low, high); got "
             f"{target_range!r}."
         ) from None
+    if np.isnan(low) or np.isnan(high):
+        raise ValueError(
+            f"target_range=({low:g}, {high:g}) holds NaN; give two numbers, "
+            "the lowest rating first, e.g. target_range=(1, 5)."
+        )
     if not low < high:
         raise ValueError(
             f"target_range=({low:g}, {high:g}) has low >= high; give the "

@@ -1,0 +1,112 @@
+"""Columns as users bring them to RatingRegressor: dates, pd.NA, odd objects."""
+
+from ratingnet import RatingRegressor
+from ratingnet._preprocessing import TablePreprocessor, level_text
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def _encoded(preprocessor, X, column):
+    position = preprocessor.numeric_columns_.index(column)
+    return preprocessor.transform(X)[:, position]
+
+
+def _dates():
+    return pd.DataFrame(
+        {
+            "sold": pd.date_range("2020-01-01", periods=40, freq="7D"),
+            "wait": pd.to_timedelta(np.arange(40) % 9, unit="h"),
+        }
+    )
+
+
+@pytest.mark.parametrize("unit", ["ns", "ms", "s"])
+def test_dates_and_durations_read_alike_in_any_unit(unit):
+    X = _dates()
+    preprocessor = TablePreprocessor().fit(X)
+    other = X.astype({"sold": f"datetime64[{unit}]", "wait": f"timedelta64[{unit}]"})
+
+    for column in ("sold", "wait"):
+        np.testing.assert_allclose(
+            _encoded(preprocessor, other, column), _encoded(preprocessor, X, column)
+        )
+
+
+def test_dates_with_a_time_zone_and_pyarrow_durations_are_numbers():
+    X = _dates()
+    X["sold"] = X["sold"].dt.tz_localize("Europe/Paris")
+    X["wait"] = X["wait"].astype("duration[s][pyarrow]")
+
+    preprocessor = TablePreprocessor().fit(X)
+
+    assert preprocessor.numeric_columns_ == ["sold", "wait"]
+    assert np.isfinite(preprocessor.transform(X)).all()
+
+
+def test_pandas_na_among_numbers_held_as_objects_is_missing():
+    counts = pd.array([1, 2, None, 4] * 10, dtype="Int64")
+    X = pd.DataFrame({"count": counts, "size": np.arange(40.0)})
+    preprocessor = TablePreprocessor().fit(X)
+
+    # Turned into a NumPy array, the Int64 column becomes objects with pd.NA.
+    as_objects = X.to_numpy()
+    assert as_objects[2, 0] is pd.NA
+    by_position = TablePreprocessor().fit(as_objects)
+
+    np.testing.assert_array_equal(
+        by_position.transform(as_objects), preprocessor.transform(X)
+    )
+    assert preprocessor.indicator_columns_ == ["count"]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([{"k": 1}] * 20, r"Column 'o' holds dict values such as \{'k': 1\}"),
+        ([[1, 2]] * 20, r"Column 'o' holds list values such as \[1, 2\]"),
+        (np.arange(20) * 1j, "Complex data not supported: column 'o' holds"),
+    ],
+)
+def test_columns_that_are_neither_numbers_nor_categories_are_refused(values, message):
+    X = pd.DataFrame({"x": np.arange(20.0), "o": values})
+
+    with pytest.raises(ValueError, match=message):
+        TablePreprocessor().fit(X)
+
+
+def test_lists_arriving_at_predict_are_refused_by_name():
+    X = pd.DataFrame({"x": np.arange(20.0), "shade": ["dark", "light"] * 10})
+    preprocessor = TablePreprocessor().fit(X)
+
+    with pytest.raises(ValueError, match="Column 'shade' holds list values"):
+        preprocessor.transform(X.assign(shade=[["dark"]] * 20))
+
+
+def test_duplicate_column_names_at_predict_are_refused():
+    X = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
+    preprocessor = TablePreprocessor().fit(X)
+
+    with pytest.raises(ValueError, match="columns that share a name: 'a'"):
+        preprocessor.transform(pd.concat([X, X[["a"]]], axis=1))
+
+
+@pytest.mark.parametrize(
+    ("level", "text"),
+    [(1.0, "1"), ("1.0", "1"), ("1", "1"), (2.5, "2.5"), ("2.50", "2.50")],
+)
+def test_levels_read_as_the_number_python_writes(level, text):
+    assert level_text(level) == text
+
+
+def test_float_levels_find_their_rows_as_text():
+    grades = pd.Categorical([1.0, 2.0, 3.0] * 20)
+    X = pd.DataFrame({"grade": grades})
+    est = RatingRegressor(n_models=1, epochs=1, random_state=0)
+    est.fit(X, np.arange(60) % 5 + 1.0)
+
+    as_text = est.predict(pd.DataFrame({"grade": ["1.0", "2.0", "3.0"]}))
+
+    np.testing.assert_array_equal(as_text, est.predict(X.head(3)))
+    assert len(set(as_text)) == 3
