@@ -261,16 +261,46 @@ def _swap(staging, path):
 
 
 def check_replaceable(path):
-    """Raise FileExistsError unless ``path`` is new, an empty folder or a model."""
-    if not path.exists():
+    """Raise FileExistsError unless ``path`` is new, an empty folder or a model.
+
+    A model's folder that holds other files too (predictions written into
+    it, notes) is not replaced, nor is a folder whose ``ratingnet.json``
+    is not a model's: replacing the folder would delete them.
+    """
+    if not path.exists() or path.is_dir() and not any(path.iterdir()):
         return
-    if not path.is_dir() or not (
-        (path / MANIFEST).is_file() or not any(path.iterdir())
-    ):
+    if not path.is_dir() or not _is_manifest(path):
         raise FileExistsError(
             f"{path} exists and is not a saved ratingnet model, so it is not "
             "replaced. Choose another folder, or remove it first."
         )
+
+    others = sorted(p.name for p in path.iterdir() if not _is_model_file(p))
+    if others:
+        listed = ", ".join(others[:5]) + (
+            f" and {len(others) - 5} more" if len(others) > 5 else ""
+        )
+        raise FileExistsError(
+            f"{path} holds a saved model and also files of its own ({listed}), "
+            "which replacing the folder would delete, so it is not replaced. "
+            "Move them out of it first, or choose another folder."
+        )
+
+
+def _is_manifest(path):
+    """Whether the folder's ratingnet.json is a model's, damaged or not."""
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == FORMAT
+
+
+def _is_model_file(path):
+    """Whether ``save`` writes a file of this name: the manifest, arrays, models."""
+    return path.is_file() and (
+        path.name in (MANIFEST, ARRAYS) or path.suffix == ".keras"
+    )
 
 
 # What the manifest says ---------------------------------------------------

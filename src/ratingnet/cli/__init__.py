@@ -83,6 +83,8 @@ def _print_error(message):
         initial_indent="ratingnet: error: ",
         subsequent_indent="  ",
         break_on_hyphens=False,
+        # A long path stays whole, to be copied from the message.
+        break_long_words=False,
     )
     sys.stderr.write(text + "\n")
 

@@ -9,10 +9,10 @@ from ..evaluation import baselines, cross_validate, write_report
 from ..evaluation.crossval import HIGHER_IS_BETTER, LABELS
 from ..evaluation.report import format_value
 from . import options
+from .destinations import check_destination, writing
 from .docs import summary
 from .errors import CLIError
 from .output import Output, table
-from .tables import refuse_existing
 from .training import prepare
 
 _METRIC_FUNCTIONS = {
@@ -62,19 +62,22 @@ def add_parser(commands):
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
     if args.report:
-        refuse_existing(args.report, args.force, "--report", folder=True)
+        check_destination(args.report, "--report", force=args.force, folder=True)
     setup = prepare(args, out)
     _check_folds(args.cv, len(setup.columns.y), setup.profile)
 
     kinds = setup.columns.kinds
     candidates = {setup.name: setup.model, **baselines(kinds, seed=args.seed)}
     evaluation = _cross_validate(out, candidates, setup.columns, args)
-    report = _report(evaluation, args, setup) if args.report else None
 
+    # The results come first: a report that cannot be written loses nothing.
     out.show(*_tables(evaluation, setup.name))
     for text in evaluation.warnings:
         out.note(f"warning: {text}")
-    if report:
+    report = None
+    if args.report:
+        with writing(args.report, "--report"):
+            report = _report(evaluation, args, setup)
         out.show(f"\nReport: {report}")
     out.json(_as_json(evaluation, args, setup, report))
     return 0

@@ -1,5 +1,6 @@
 """``ratingnet fit``: train a model on every row of a table and save it."""
 
+import contextlib
 import time
 import warnings
 from pathlib import Path
@@ -8,10 +9,11 @@ from .. import metrics
 from .._saving import check_replaceable, save
 from ..evaluation.columns import CATEGORICAL
 from ..evaluation.crossval import recorded_warnings, user_warnings
-from . import options
+from ..exceptions import TrainingInterruptedWarning
+from . import models, options
+from .destinations import check_destination, writing
 from .errors import CLIError
 from .output import Output
-from .tables import refuse_existing
 from .training import prepare
 
 
@@ -43,17 +45,16 @@ def add_parser(commands):
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
     if Path(args.out).is_dir():
-        try:
-            # Before training: a folder that is not a model is never replaced.
+        # Before training: a folder with more than a model is never replaced.
+        with writing(args.out, "--out"):
             check_replaceable(Path(args.out))
-        except FileExistsError as error:
-            raise CLIError(str(error)) from None
-    refuse_existing(args.out, args.force, "--out", folder=True)
+    check_destination(args.out, "--out", force=args.force, folder=True)
     setup = prepare(args, out)
 
     seconds = _train(out, setup)
     info = _info(args, setup)
-    save(setup.model, args.out, y=setup.columns.y, info=info)
+    with writing(args.out, "--out"):
+        save(setup.model, args.out, y=setup.columns.y, info=info)
 
     scores = _training_scores(setup.model, setup.columns)
     shown = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
@@ -81,11 +82,32 @@ def _train(out, setup):
     with (
         out.progress(f"training {setup.name} on {rows} rows"),
         recorded_warnings() as caught,
+        _blamed_on(setup.name),
     ):
         setup.model.fit(setup.columns.X, setup.columns.y)
     for text in dict.fromkeys(user_warnings(caught)):
         out.note(f"warning: {text}")
     return time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def _blamed_on(name):
+    """Name the user's build function when it raises what ratingnet would not.
+
+    ratingnet's own refusals (ValueError, TypeError) pass as they are.
+    """
+    try:
+        yield
+    except (CLIError, ValueError, TypeError, OSError, TrainingInterruptedWarning):
+        raise
+    except Exception as error:
+        if not models.is_own_function(name):
+            raise
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CLIError(
+            f"{name} failed to fit: {type(error).__name__}: {cause}. Run the "
+            "command again with --traceback to see where in your file."
+        ) from error
 
 
 def _info(args, setup):

@@ -148,13 +148,18 @@ def _choice(name):
     choices = available()
     if name in choices:
         return choices[name]
-    if ":" in name and name.rpartition(":")[0].endswith(".py"):
+    if is_own_function(name):
         return Choice("KerasRegressor", "your function", {"model": load_function(name)})
     raise CLIError(
         f"There is no model {name!r}.{did_you_mean(name, choices)} Choose one "
         f"of {', '.join(choices)}, or give your own build function as "
         "path/to/file.py:function."
     )
+
+
+def is_own_function(name):
+    """Whether a --model name is the user's ``path/to/file.py:function``."""
+    return ":" in name and name.rpartition(":")[0].endswith(".py")
 
 
 def load_function(spec):

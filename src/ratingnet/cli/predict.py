@@ -8,15 +8,10 @@ from .._saving import load, read_manifest
 from ..evaluation.crossval import nearest_level
 from ..target import scale_levels
 from . import options
+from .destinations import check_destination, write_table, writing
 from .errors import CLIError, shorten
 from .output import Output, table
-from .tables import (
-    as_categories,
-    check_columns,
-    read_table,
-    refuse_existing,
-    write_table,
-)
+from .tables import as_categories, check_columns, read_table
 
 
 def add_parser(commands):
@@ -42,7 +37,8 @@ def add_parser(commands):
         "--out",
         required=True,
         metavar="FILE",
-        help="where to write the predictions: CSV, or Parquet for .parquet/.pq",
+        help="where to write the predictions: CSV (.csv; .tsv for tabs; .gz, "
+        ".bz2 or .xz compress it), or Parquet for .parquet/.pq",
     )
     parser.add_argument("--id", metavar="COL", help="copy this column into the output")
     parser.add_argument(
@@ -58,7 +54,7 @@ def add_parser(commands):
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
     path, _ = options.data_and_target(args, target=False)
-    refuse_existing(args.out, args.force, "--out")
+    check_destination(args.out, "--out", force=args.force, source=path)
     manifest = _manifest(args.model_dir)
 
     frame = read_table(path, text_columns=_text_columns(manifest), note=out.note)
@@ -69,7 +65,8 @@ def run(args):
         predicted = estimator.predict(X)
 
     result = _result(frame, predicted, manifest, args.id)
-    write_table(result, args.out)
+    with writing(args.out, "--out"):
+        write_table(result, args.out)
     out.show(
         f"Wrote {len(result)} predictions to {args.out}",
         table("First rows", list(result.columns), _preview(result)),

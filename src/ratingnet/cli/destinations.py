@@ -1,0 +1,170 @@
+"""Where commands write: paths checked before any work, files written whole.
+
+A command checks its output path before it reads the table or trains
+anything, so that a path it cannot use costs no training: a file in the
+way of a folder, an existing output without ``--force``, a folder it cannot
+write to, a format it does not write. Writing goes through a temporary
+name, so that a failure leaves the old file or folder as it was.
+"""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import CLIError
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+_TAB_SUFFIXES = (".tsv", ".tab")
+# Formats a user may reach for that are not written: their names would
+# hold CSV text.
+_NOT_WRITTEN = {
+    ".xlsx": "Excel",
+    ".xls": "Excel",
+    ".ods": "OpenDocument",
+    ".json": "JSON",
+    ".jsonl": "JSON lines",
+    ".feather": "Feather",
+    ".arrow": "Arrow",
+    ".pkl": "pickle",
+    ".pickle": "pickle",
+    ".h5": "HDF5",
+    ".hdf5": "HDF5",
+    ".zip": "zip",
+}
+
+
+def check_destination(path, option, *, force, folder=False, source=None):
+    """Refuse an output path that the command could not or should not write.
+
+    Parameters
+    ----------
+    path : str or path-like
+    option : str
+        The option that named it, for the message (``"--out"``).
+    force : bool
+        Whether an existing file or folder may be replaced. An empty folder
+        may be written into without it.
+    folder : bool
+        The output is a folder (a model, a report), else a table file.
+    source : str or path-like, default=None
+        The table the command reads, which its output never replaces.
+    """
+    path = Path(path)
+    _refuse_wrong_kind(path, option, folder)
+    if not folder:
+        _refuse_format(path, option)
+        _refuse_source(path, option, source)
+    if path.exists() and not force and not _is_empty_folder(path):
+        raise CLIError(
+            f"{path} already exists. Give another {option} path, or add --force "
+            "to replace it."
+        )
+    _check_writable(path, option)
+
+
+@contextlib.contextmanager
+def writing(path, option):
+    """Say which output failed, and why, when writing it raises OSError."""
+    try:
+        yield
+    except FileExistsError as error:
+        raise CLIError(str(error)) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CLIError(
+            f"{option} {path} could not be written: {reason}. Free some space "
+            "or choose another folder, and run the command again."
+        ) from None
+
+
+def write_table(frame, path):
+    """Write CSV (compressed as its name says) or Parquet, via a temporary file.
+
+    The temporary name hides the suffix pandas reads the compression from,
+    so the compression is given explicitly.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    suffix, compression = _format(path)
+    try:
+        if suffix in PARQUET_SUFFIXES:
+            frame.to_parquet(partial, index=False)
+        else:
+            separator = "\t" if suffix in _TAB_SUFFIXES else ","
+            frame.to_csv(partial, index=False, sep=separator, compression=compression)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _format(path):
+    """The format's suffix and the compression: (".csv", "gzip") for x.csv.gz."""
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    compression = _COMPRESSIONS.get(suffixes[-1]) if suffixes else None
+    if compression:
+        suffixes.pop()
+    return (suffixes[-1] if suffixes else ""), compression
+
+
+def _refuse_wrong_kind(path, option, folder):
+    """A file is never replaced by a folder, nor a folder by a file."""
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise CLIError(
+            f"{path} cannot be written: {blocking} is a file, not a folder. "
+            f"Give another {option} path."
+        )
+    if path.is_dir() and not folder:
+        raise CLIError(f"{path} is a folder. Give the path of a file for {option}.")
+    if path.exists() and not path.is_dir() and folder:
+        raise CLIError(f"{path} is a file, not a folder. Give another {option} path.")
+
+
+def _refuse_format(path, option):
+    suffix, compression = _format(path)
+    kind = _NOT_WRITTEN.get(suffix)
+    if compression and suffix in PARQUET_SUFFIXES:
+        kind = "compressed Parquet"
+    if kind is not None:
+        raise CLIError(
+            f"{option} {path} names a {kind} file, which ratingnet does not "
+            "write. Give a .csv name (.tsv for tabs; add .gz, .bz2 or .xz to "
+            "compress it), or .parquet."
+        )
+
+
+def _refuse_source(path, option, source):
+    if source is None or not path.exists() or not Path(source).exists():
+        return
+    if os.path.samefile(path, source):
+        raise CLIError(
+            f"{option} {path} is the table being read; writing there would "
+            "replace it, --force or not. Give another path for the output."
+        )
+
+
+def _is_empty_folder(path):
+    return path.is_dir() and not any(path.iterdir())
+
+
+def _check_writable(path, option):
+    """Create and remove a file where the output will go, before any work.
+
+    Folders that do not exist yet will be made inside the nearest one that
+    does; an output folder that exists is written into as well.
+    """
+    nearest = next(p for p in path.parents if p.exists())
+    places = [nearest, path] if path.is_dir() else [nearest]
+    for place in places:
+        try:
+            with tempfile.TemporaryFile(dir=place):
+                pass
+        except OSError as error:
+            raise CLIError(
+                f"{option} {path} cannot be written: {place} does not take new "
+                f"files ({error.strerror or error}). Choose a folder you can "
+                "write to."
+            ) from None
