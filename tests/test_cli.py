@@ -558,6 +558,15 @@ def test_seeds_out_of_range_are_refused_by_the_parser(capsys):
     assert "--seed: must be between 0 and 2**32 - 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("option", "text"), [("--epochs", "1.5"), ("--seed", "abc")])
+def test_numbers_that_are_not_whole_are_refused_by_the_parser(capsys, option, text):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "--example", "wine", "--out", "m", option, text])
+
+    assert exit_info.value.code == 2
+    assert f"{option}: must be a whole number; got '{text}'" in capsys.readouterr().err
+
+
 def test_an_output_under_a_file_is_refused_before_any_work(files, tmp_path, capsys):
     under = files["new.csv"] / "model"
     argv = ["fit", files["ratings.csv"], "--target", "rating", "--out", under]

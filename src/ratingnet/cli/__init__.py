@@ -2,7 +2,9 @@
 
 Every command reads a CSV or Parquet table. Results go to stdout (tables, or
 JSON with ``--json``); progress bars and notes go to stderr. A mistake in the
-input ends the command with a one-paragraph message and exit status 1.
+input ends the command with a one-paragraph message and exit status 1; a
+command line argparse cannot parse (an unknown option, ``--epochs 1.5``)
+ends it with argparse's usage message and exit status 2.
 """
 
 import argparse

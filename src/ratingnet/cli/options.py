@@ -223,8 +223,17 @@ def column_options(args):
     }
 
 
+def _whole_number(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number; got {text!r}"
+        ) from None
+
+
 def _seed(text):
-    value = int(text)
+    value = _whole_number(text)
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(
             f"must be between 0 and 2**32 - 1; got {value}"
@@ -233,7 +242,7 @@ def _seed(text):
 
 
 def _positive_int(text):
-    value = int(text)
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
     return value
