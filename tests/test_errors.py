@@ -37,6 +37,23 @@ def test_infinity_in_X(data):
         KerasRegressor(epochs=1).fit(X, y)
 
 
+def test_missing_values_in_X_are_found_by_column_and_row(data):
+    X, y = data
+    frame = pd.DataFrame(X, columns=["a", "alcohol", "c", "d"])
+    frame.iloc[[3, 5], 0] = np.nan
+    frame.iloc[2, 1] = np.inf
+
+    with pytest.raises(ValueError) as error:
+        KerasRegressor(epochs=1).fit(frame, y)
+
+    message = str(error.value)
+    assert (
+        "in column 'a' (2 rows, positions 3, 5), column 'alcohol' (position 2)"
+        in message
+    )
+    assert "SimpleImputer" in message and "RatingRegressor" in message
+
+
 def test_nan_in_y(data):
     X, y = data
     y[5] = np.nan

@@ -1,5 +1,7 @@
 """Checks on X and y, so that bad input fails before any training starts."""
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -13,7 +15,10 @@ def check_features(estimator, X, *, reset):
     dense rows.
     """
     _refuse_text_columns(estimator, X)
-    X = validate_data(estimator, X, reset=reset, dtype=np.float32, accept_sparse=True)
+    with _naming_non_finite(X):
+        X = validate_data(
+            estimator, X, reset=reset, dtype=np.float32, accept_sparse=True
+        )
     X = _dense(X)
     if X.shape[1] == 0:
         raise ValueError(
@@ -34,16 +39,17 @@ def check_training_data(estimator, X, y, sample_weight=None, *, reset=True):
     if estimator._requires_numeric_target:
         _refuse_text_target(estimator, y)
     given = getattr(y, "dtype", None)
-    X, y = validate_data(
-        estimator,
-        X,
-        y,
-        reset=reset,
-        dtype=np.float32,
-        accept_sparse=True,
-        multi_output=True,
-        y_numeric=estimator._requires_numeric_target,
-    )
+    with _naming_non_finite(X):
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            dtype=np.float32,
+            accept_sparse=True,
+            multi_output=True,
+            y_numeric=estimator._requires_numeric_target,
+        )
     X = _dense(X)
     if X.shape[1] == 0:
         raise ValueError(
@@ -52,6 +58,50 @@ def check_training_data(estimator, X, y, sample_weight=None, *, reset=True):
         )
     weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
     return X, _nullable_back(y, given), weights
+
+
+@contextlib.contextmanager
+def _naming_non_finite(X):
+    """Add to scikit-learn's "Input X contains NaN" where, and what to do.
+
+    Its message names neither the column nor the rows, and a table of
+    dozens of columns leaves the user searching.
+    """
+    try:
+        yield
+    except ValueError as error:
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        found = first_line.startswith("Input X contains") and _non_finite_cells(X)
+        if not found:
+            raise
+        raise ValueError(
+            f"{first_line.rstrip('.')} {found}. Impute missing values first "
+            "(sklearn.impute.SimpleImputer in a Pipeline) and replace infinite "
+            "ones, or use RatingRegressor, which takes both."
+        ) from None
+
+
+def _non_finite_cells(X, limit=3):
+    """Where X is missing or infinite: "in column 'a' (2 rows, positions 4, 9)"."""
+    if sparse.issparse(X):
+        return None
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+    named = isinstance(X, pd.DataFrame)
+    places = []
+    for position, (name, column) in enumerate(frame.items()):
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        rows = np.flatnonzero(~np.isfinite(values))
+        if len(rows):
+            label = repr(name) if named else str(position)
+            count = "" if len(rows) == 1 else f"{len(rows)} rows, "
+            plural = "" if len(rows) == 1 else "s"
+            places.append(
+                f"column {label} ({count}position{plural} {_first_few(rows)})"
+            )
+    if not places:
+        return None
+    more = f" and {len(places) - limit} more columns" if len(places) > limit else ""
+    return "in " + ", ".join(places[:limit]) + more
 
 
 def _nullable_back(y, given):
