@@ -7,7 +7,7 @@ from rich.markup import escape
 from .. import __version__, metrics
 from ..evaluation import baselines, cross_validate, write_report
 from ..evaluation.crossval import HIGHER_IS_BETTER, LABELS
-from ..evaluation.report import format_value
+from ..evaluation.report import format_value, left_out_lines
 from . import options
 from .destinations import check_destination, writing
 from .docs import summary
@@ -71,7 +71,7 @@ def run(args):
     evaluation = _cross_validate(out, candidates, setup.columns, args)
 
     # The results come first: a report that cannot be written loses nothing.
-    out.show(*_tables(evaluation, setup.name))
+    out.show(*_tables(evaluation, setup.name), *left_out_lines(evaluation))
     for text in evaluation.warnings:
         out.note(f"warning: {text}")
     report = None
@@ -207,5 +207,6 @@ def _as_json(evaluation, args, setup, report):
         "overall": evaluation.overall,
         "folds": evaluation.fold_scores,
         "warnings": evaluation.warnings,
+        "left_out": evaluation.left_out,
         "report": None if report is None else str(report),
     }

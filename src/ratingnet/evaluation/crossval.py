@@ -69,6 +69,8 @@ class Evaluation:
         refit, when ``curves`` asked for one).
     warnings : list of str
         The distinct warnings raised while fitting, as ``"Category: text"``.
+    left_out : dict of str to str
+        The optional models that failed, and why: they have no scores.
     """
 
     y: np.ndarray
@@ -79,6 +81,7 @@ class Evaluation:
     overall: dict = field(default_factory=dict)
     histories: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    left_out: dict = field(default_factory=dict)
 
     @property
     def metric_names(self):
@@ -134,7 +137,7 @@ def cross_validate(
             except ValueError as error:
                 if name not in optional:
                     raise
-                seen[f"{error} It is left out of the results."] = None
+                result.left_out[name] = str(error)
                 continue
             if curves:
                 _add_curve(result, name, model, X, splits[0])

@@ -179,10 +179,19 @@ def format_value(value):
 
 
 def _warnings(evaluation):
-    if not evaluation.warnings:
+    texts = [*left_out_lines(evaluation), *evaluation.warnings]
+    if not texts:
         return []
-    items = "".join(f"<li>{_e(text)}</li>" for text in evaluation.warnings)
+    items = "".join(f"<li>{_e(text)}</li>" for text in texts)
     return ["<h2>Warnings while fitting</h2>", f'<ul class="note">{items}</ul>']
+
+
+def left_out_lines(evaluation):
+    """One line per model left out of the results, saying why."""
+    return [
+        f"{name} is left out of the results: {reason}"
+        for name, reason in evaluation.left_out.items()
+    ]
 
 
 def _page(title, body):
