@@ -576,3 +576,16 @@ def test_an_output_under_a_file_is_refused_before_any_work(files, tmp_path, caps
     argv = ["fit", files["ratings.csv"], "--target", "rating", "--out", under]
 
     assert f"{files['new.csv']} is a file, not a folder" in _error(capsys, argv)
+
+
+def test_a_code_for_no_answer_in_the_target_is_warned_about(tmp_path, capsys):
+    frame = _table(120).drop(columns="id")
+    frame.loc[[4, 8], "rating"] = 99
+    path = tmp_path / "coded.csv"
+    frame.to_csv(path, index=False)
+    argv = ["fit", str(path), "--target", "rating", "--out", str(tmp_path / "m")]
+
+    assert main([*argv, *RECIPE]) == 0
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert "warning: target 'rating': 99 lies apart from the other values" in err

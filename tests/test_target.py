@@ -238,3 +238,29 @@ def test_count_advice_mentions_a_log_only_for_a_long_tail():
     assert flat.kind == tailed.kind == "count"
     assert "log" not in flat.advice
     assert "long right tail" in tailed.advice
+
+
+WINE_LIKE = [3, 4, 5, 6, 7, 8] * 50
+
+
+@pytest.mark.parametrize(
+    ("extra", "codes"),
+    [
+        ([99] * 3, (99,)),
+        ([-1] * 3, (-1,)),
+        ([-9, 99], (-9, 99)),
+        ([9] * 3, ()),  # next to 8: a level the scale may have
+        ([0] * 3, ()),  # apart, but neither negative, nines nor far
+        ([99] * 40, ()),  # too common to be a code
+        ([], ()),
+    ],
+)
+def test_rare_values_apart_from_the_scale_are_suspected_codes(extra, codes):
+    assert inspect_target(WINE_LIKE + extra).suspect_codes == codes
+
+
+def test_a_suspected_code_is_explained_in_the_summary():
+    text = str(inspect_target(WINE_LIKE + [99] * 3))
+
+    assert "note: 99 lies apart from the other values and is rare" in text
+    assert "Set it to NaN" in text

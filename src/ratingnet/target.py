@@ -24,6 +24,12 @@ applied to the non-missing values:
 Missing values (NaN, None, pd.NA) are counted in ``n_missing`` and left out;
 an empty or all-missing target, or one with a single value, is an error.
 
+A numeric target may hold a code for a missing answer, such as 99 or -1 on
+a 1-5 scale. Values that look like one are listed in ``suspect_codes``: rare
+(at most 2% of the values), apart from the others (not next to them on
+their grid), and negative below values that are not, or written with nines
+only (9, 99, -999), or farther from the others than they span.
+
 Examples
 --------
 >>> inspect_target([3, 4, 5, 5, 6, 8]).kind
@@ -103,6 +109,9 @@ class TargetProfile:
         How many values there were, missing ones included.
     advice : str
         Which estimator to use, in plain words.
+    suspect_codes : tuple
+        Values that look like codes for a missing answer (99 on a 1-5
+        scale), lowest first; see the module docstring.
 
     Examples
     --------
@@ -119,6 +128,7 @@ class TargetProfile:
     n_missing: int
     n: int
     advice: str
+    suspect_codes: tuple = ()
 
     @property
     def scale(self):
@@ -142,7 +152,26 @@ class TargetProfile:
             step = "" if self.step is None else f" by {_show(self.step)}"
             lines.append(f"range: {_show(low)} to {_show(high)}{step}")
         lines.append(f"advice: {self.advice}")
+        if self.suspect_codes:
+            lines.append(f"note: {self.codes_note()}")
         return "\n".join(lines)
+
+    def codes_note(self):
+        """What ``suspect_codes`` means for the user, in one sentence; "" if none."""
+        if not self.suspect_codes:
+            return ""
+        codes = " and ".join(_show(code) for code in self.suspect_codes)
+        if len(self.suspect_codes) == 1:
+            return (
+                f"{codes} lies apart from the other values and is rare: a code "
+                "for a missing answer? Set it to NaN (those rows are then left "
+                "out), or a model learns it as a rating."
+            )
+        return (
+            f"{codes} lie apart from the other values and are rare: codes for "
+            "a missing answer? Set them to NaN (those rows are then left out), "
+            "or a model learns them as ratings."
+        )
 
 
 def _show(value):
@@ -310,7 +339,42 @@ def _numeric_profile(numbers, n, n_missing):
     advice = _ADVICE[kind]
     if kind == "count" and _skewness(numbers) > _LONG_TAIL:
         advice = _ADVICE["long-tailed count"]
-    return TargetProfile(kind, levels, (low, high), step, counts, n_missing, n, advice)
+    codes = tuple(_as_python(_suspect_codes(numbers, distinct)))
+    return TargetProfile(
+        kind, levels, (low, high), step, counts, n_missing, n, advice, codes
+    )
+
+
+# A code for a missing answer is at most this share of the values.
+_RARE = 0.02
+
+
+def _suspect_codes(numbers, distinct):
+    """Rare values at either end that stand apart from the rest (99 on 1-5)."""
+    counts = dict(zip(*np.unique(numbers, return_counts=True), strict=True))
+    rare = len(numbers) * _RARE
+    codes = []
+    for end in (distinct[0], distinct[-1]):
+        rest = distinct[distinct != end]
+        if len(rest) < 3 or counts[end] > rare or end in codes:
+            continue
+        if _stands_apart(end, rest):
+            codes.append(end)
+    return np.array(sorted(codes))
+
+
+def _stands_apart(value, rest):
+    """Whether ``value`` is off the others' grid or beyond an unused level."""
+    step = _grid_step(rest)
+    nearest = np.abs(rest - value).min()
+    next_to = step is not None and nearest <= step * (1 + _GRID_TOLERANCE)
+    if next_to:
+        return False
+
+    nines = value == np.round(value) and set(str(abs(int(value)))) == {"9"}
+    below_zero = value < 0 <= rest.min()
+    far = nearest > rest[-1] - rest[0]
+    return bool(nines or below_zero or far)
 
 
 # A skewness above this marks a long right tail (an exponential's is 2).

@@ -72,6 +72,8 @@ def prepare(args, out):
         batch_size=args.batch_size,
     )
     profile = check_target(columns, target, model, len(frame))
+    if profile.suspect_codes:
+        out.note(f"warning: target {target!r}: {profile.codes_note()}")
     if profile.kind == "nominal" and name == "ordinal" and args.command == "fit":
         out.note(
             "note: the target's levels are text, which the ordinal model takes "
