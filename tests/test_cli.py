@@ -589,3 +589,14 @@ def test_a_code_for_no_answer_in_the_target_is_warned_about(tmp_path, capsys):
 
     err = " ".join(capsys.readouterr().err.split())
     assert "warning: target 'rating': 99 lies apart from the other values" in err
+
+
+def test_a_classifier_on_ratings_is_advised_against_in_options(files, capsys):
+    argv = ["evaluate", str(files["ratings.csv"]), "--target", "rating", "--cv", "3"]
+
+    assert main([*argv, "--model", "classifier", *FAST]) == 0
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.count("--model classifier treats its levels as unordered") == 1
+    assert "Use --model rating" in err
+    assert "KerasRegressor(...)" not in err

@@ -12,7 +12,7 @@ from . import options
 from .destinations import check_destination, writing
 from .docs import summary
 from .errors import CLIError
-from .output import Output, table
+from .output import Output, fitting_warnings, table
 from .training import prepare
 
 _METRIC_FUNCTIONS = {
@@ -72,8 +72,8 @@ def run(args):
 
     # The results come first: a report that cannot be written loses nothing.
     out.show(*_tables(evaluation, setup.name), *left_out_lines(evaluation))
-    for text in evaluation.warnings:
-        out.note(f"warning: {text}")
+    for text in fitting_warnings(evaluation.warnings):
+        out.note(text)
     report = None
     if args.report:
         with writing(args.report, "--report"):

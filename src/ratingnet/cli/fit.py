@@ -13,7 +13,7 @@ from ..exceptions import TrainingInterruptedWarning
 from . import models, options
 from .destinations import check_destination, writing
 from .errors import CLIError
-from .output import Output
+from .output import Output, fitting_warnings
 from .training import prepare
 
 
@@ -85,8 +85,8 @@ def _train(out, setup):
         _blamed_on(setup.name),
     ):
         setup.model.fit(setup.columns.X, setup.columns.y)
-    for text in dict.fromkeys(user_warnings(caught)):
-        out.note(f"warning: {text}")
+    for text in fitting_warnings(user_warnings(caught)):
+        out.note(text)
     return time.perf_counter() - start
 
 

@@ -101,6 +101,20 @@ def table(title, columns, rows, *, markup=False):
     return result
 
 
+def fitting_warnings(texts):
+    """The notes of warnings raised while fitting, for a command's stderr.
+
+    The library's advice on a classifier for ratings speaks of its Python
+    classes and repeats once per set of levels a fold saw; the command gave
+    its own, in options, before fitting (see ``training.prepare``).
+    """
+    return [
+        f"warning: {text}"
+        for text in dict.fromkeys(texts)
+        if not text.startswith("RatingTargetWarning:")
+    ]
+
+
 def left_out(n_rows):
     """The note that rows without a target were left out."""
     rows = "row" if n_rows == 1 else "rows"

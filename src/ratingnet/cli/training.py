@@ -74,6 +74,13 @@ def prepare(args, out):
     profile = check_target(columns, target, model, len(frame))
     if profile.suspect_codes:
         out.note(f"warning: target {target!r}: {profile.codes_note()}")
+    if profile.kind == "rating" and name == "classifier":
+        out.note(
+            f"warning: target {target!r} is a rating, but --model classifier "
+            "treats its levels as unordered classes and predicts whole levels "
+            "only. Use --model rating for a number on the scale, or --model "
+            "ordinal for a level that knows their order."
+        )
     if profile.kind == "nominal" and name == "ordinal" and args.command == "fit":
         out.note(
             "note: the target's levels are text, which the ordinal model takes "
