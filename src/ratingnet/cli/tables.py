@@ -5,11 +5,15 @@ what to do, so that bad input never ends in a traceback.
 """
 
 import bz2
+import codecs
 import csv
 import gzip
+import itertools
 import lzma
 import os
+import re
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,9 +37,16 @@ def read_table(path, text_columns=(), note=None):
     must then be whole numbers with thousands separators ("4.282"). A CSV
     column of numbers that some rows write with thousands separators
     ("12,400", not in a file of decimal commas) or mark missing with "?",
-    "-" or "." is read as numbers, with a note. Text columns hold NaN where
-    a value is missing, as a CSV reads them, also from Parquet's nullable
-    strings.
+    "-" or "." is read as numbers, with a note; so is one with a few words
+    where numbers are missing ("unknown", "#DIV/0!"; see `_missing_values`).
+    Text columns hold NaN where a value is missing, as a CSV reads them,
+    also from Parquet's nullable strings.
+
+    A first CSV column without a name that counts the rows (pandas' index,
+    as ``to_csv`` writes it) is left out, with a note. UTF-16 text (with
+    its byte order mark) is read as such. JSON and spreadsheet files, a
+    compressed file that is damaged or not compressed as its name says, and
+    a header split by another delimiter than its rows are refused.
 
     Parameters
     ----------
@@ -43,19 +54,24 @@ def read_table(path, text_columns=(), note=None):
     text_columns : sequence of str
         CSV columns to read as text, such as codes like "007".
     note : callable or None
-        Called with a line of text for each column read as numbers.
+        Called with a line of text for each column read as numbers, and for
+        each other way the file was read that the user did not ask for.
 
     Returns
     -------
     pandas.DataFrame
-        At least one row.
+        At least one row. Its ``attrs["row_index"]`` names a column left out
+        as the row index.
     """
     path = Path(path)
+    note = note or (lambda text: None)
     _check_file(path)
     if _is_parquet(path):
-        frame = _read_parquet(path)
+        frame = _read_parquet(path, note)
     else:
-        frame = _read_csv(path, text_columns, note or (lambda text: None))
+        _refuse_other_formats(path)
+        frame = _read_csv(path, text_columns, note)
+
     frame.columns = [str(column).strip() for column in frame.columns]
     _refuse_repeated_names(path, frame.columns)
     for name in frame.columns:
@@ -89,14 +105,158 @@ def _check_file(path):
         )
 
 
+# Other formats ---------------------------------------------------------------
+
+# Files given for a table that are neither CSV nor Parquet, by suffix.
+_OTHER_FORMATS = {
+    ".json": "a JSON file",
+    ".jsonl": "a JSON lines file",
+    ".ndjson": "a JSON lines file",
+    ".xlsx": "an Excel workbook",
+    ".xlsm": "an Excel workbook",
+    ".xlsb": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".ods": "an OpenDocument spreadsheet",
+    ".feather": "a Feather file",
+    ".arrow": "an Arrow file",
+    ".pkl": "a pickle file",
+    ".pickle": "a pickle file",
+}
+# ... and by their first bytes.
+_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook, or a zipped file)",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel 97-2003 workbook",
+}
+# A JSON array of records or arrays, or an object of named values.
+_JSON_START = re.compile(rb'(\xef\xbb\xbf)?\s*(\[\s*[\[{\]"]|\{\s*["}])')
+
+
+def _refuse_other_formats(path):
+    """Refuse JSON, spreadsheet and other files, by suffix or first bytes.
+
+    Read as CSV they fail on something else: a JSON file splits at its
+    commas into a header of repeated names, a workbook (zipped XML) stops
+    at its first byte that is not text. A JSON file is known by its start,
+    "[" before a record, array or string, or "{" before a name, which no
+    header row of a CSV table begins with.
+    """
+    kind = _OTHER_FORMATS.get(_table_suffix(path))
+    if kind is None:
+        with open(path, "rb") as handle:
+            start = handle.read(64)
+        kind = next(
+            (kind for magic, kind in _SIGNATURES.items() if start.startswith(magic)),
+            "JSON text" if _JSON_START.match(start) else None,
+        )
+    if kind is not None:
+        raise CLIError(
+            f"{path} is {kind}, which ratingnet does not read. Save the table "
+            f"as CSV (UTF-8) or Parquet{_how_to_save(kind)}."
+        )
+
+
+def _how_to_save(kind):
+    """Where a user of such a file finds the way to save it as CSV."""
+    if "Excel" in kind or "spreadsheet" in kind:
+        return "; in Excel or LibreOffice, save the sheet as 'CSV UTF-8'"
+    if "JSON" in kind:
+        return " (with pandas: pd.read_json(...).to_csv('table.csv', index=False))"
+    return ""
+
+
+def _table_suffix(path):
+    """The suffix that names the format: ".json" for table.json.gz."""
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSED:
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+# Compression -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Compression:
+    open: object
+    name: str
+    magic: bytes
+
+
 # Compressed CSV files, by their last suffix, as pandas reads them.
-_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_COMPRESSED = {
+    ".gz": _Compression(gzip.open, "gzip", b"\x1f\x8b"),
+    ".bz2": _Compression(bz2.open, "bzip2", b"BZh"),
+    ".xz": _Compression(lzma.open, "xz", b"\xfd7zXZ\x00"),
+}
+# What reading a damaged compressed file raises (gzip's and bz2's are
+# OSErrors).
+_DECOMPRESSION_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError)
 
 
 def _open(path, mode="rt", **options):
     """Open a file, decompressing a .gz, .bz2 or .xz one."""
-    opener = _COMPRESSED.get(path.suffix.lower(), open)
+    compression = _COMPRESSED.get(path.suffix.lower())
+    opener = compression.open if compression else open
     return opener(path, mode, **options)
+
+
+def _check_compressed(path):
+    """Refuse a file named as compressed whose first bytes are not so.
+
+    Decompressing it would fail with a message about the format's magic
+    number, which does not say that the file is plain text under a
+    compressed name.
+    """
+    compression = _COMPRESSED.get(path.suffix.lower())
+    if compression is None:
+        return
+    with open(path, "rb") as handle:
+        start = handle.read(16)
+    if not start or start.startswith(compression.magic):
+        return
+    raise CLIError(
+        f"{path} is named as a {compression.name}-compressed file "
+        f"({path.suffix}), but it is not {compression.name} data: "
+        f"{_what_it_starts_with(start)}. If it is a plain CSV file, rename "
+        f"it to {path.with_suffix('').name}; otherwise compress it again "
+        f"with {compression.name}."
+    )
+
+
+def _what_it_starts_with(start):
+    """The file's first bytes in words: its first text, or the bytes in hex."""
+    text = start.decode("utf-8", errors="ignore")
+    if len(text) >= len(start) - 3 and all(
+        c.isprintable() or c in "\t\r\n" for c in text
+    ):
+        first = (text.strip().splitlines() or [""])[0]
+        return f"it starts with {first!r}, as a text file does"
+    return f"it starts with the bytes {start[:4].hex(' ')}"
+
+
+def _decompression_failure(path, error):
+    """The message for a compressed file that ends early or is damaged."""
+    compression = _COMPRESSED[path.suffix.lower()]
+    problem = (
+        "the file ends early"
+        if isinstance(error, EOFError)
+        else f"the compressed data is damaged ({_first_line(error)})"
+    )
+    return (
+        f"{path} could not be read as {compression.name}-compressed CSV: "
+        f"{problem}. Check that the file is complete (copy or download it "
+        "again), or decompress it first and give the CSV file."
+    )
+
+
+def _is_decompression_error(path, error):
+    """Whether an error in reading a compressed file comes from its data."""
+    return path.suffix.lower() in _COMPRESSED and not isinstance(
+        error, (PermissionError, FileNotFoundError, IsADirectoryError)
+    )
+
+
+# Parquet ---------------------------------------------------------------------
 
 
 def _is_parquet(path):
@@ -105,43 +265,97 @@ def _is_parquet(path):
     return magic == b"PAR1" or path.suffix.lower() in PARQUET_SUFFIXES
 
 
-def _read_parquet(path):
+# The column a Parquet file holds pandas' row index in, when the file lost
+# the metadata that makes pandas read it back as the index.
+_PARQUET_INDEX = "__index_level_0__"
+
+
+def _read_parquet(path, note):
+    """The Parquet table, its rows numbered from 0 whatever index it stored.
+
+    pandas stores a row index that is not 0, 1, 2, ... (rows sampled or
+    sorted) and reads it back as the index, which is no column; rows are
+    numbered again so that messages count them from the first.
+    """
     try:
-        return pd.read_parquet(path)
+        frame = pd.read_parquet(path)
     except Exception as error:  # pyarrow raises several types for one problem
         raise CLIError(
             f"{path} could not be read as a Parquet table ({_first_line(error)}). "
             "Check that the file is complete, or save it again as CSV or Parquet."
         ) from None
 
+    frame = frame.reset_index(drop=True)
+    if _PARQUET_INDEX not in frame.columns:
+        return frame
+    described = f"column {_PARQUET_INDEX!r} has the name pandas gives its row index"
+    return _drop_row_index(frame, _PARQUET_INDEX, described, note)
+
+
+# The row index ---------------------------------------------------------------
+
+
+def _drop_row_index(frame, name, described, note):
+    """The table without the column ``name`` if it only numbers the rows.
+
+    pandas writes its row index as a first column without a name
+    (``to_csv`` keeps it unless told not to). As a feature it would tell a
+    model each row's position, which in a table sorted by the target gives
+    the target away. A column that counts the rows 0 to n-1 or 1 to n in
+    order is that index and is left out; any other stays, with a note on
+    how to leave it out.
+    """
+    start = _count_start(frame[name])
+    if start is None:
+        note(
+            f"note: {described}; it is read as a column of its own. If it is "
+            f"a row index, leave it out with --drop {name!r}."
+        )
+        return frame
+
+    note(
+        f"note: {described} and counts the rows {start} to "
+        f"{start + len(frame) - 1}; read as the row index and left out."
+    )
+    frame = frame.drop(columns=name)
+    frame.attrs["row_index"] = name
+    return frame
+
+
+def _count_start(values):
+    """0 or 1 when the values count the rows from there in order, else None."""
+    if not pd.api.types.is_integer_dtype(values):
+        return None
+    for start in (0, 1):
+        if np.array_equal(values.to_numpy(), np.arange(start, start + len(values))):
+            return start
+    return None
+
+
+def _unnamed_first_column(names, frame):
+    """The name pandas gives a first column that the header leaves unnamed.
+
+    Also when the header calls it "Unnamed: 0", as a table that was read
+    with its index column and saved again does.
+    """
+    unnamed = "Unnamed: 0"
+    if names and names[0] in ("", unnamed) and unnamed in frame.columns:
+        return unnamed
+    return None
+
+
+# CSV -------------------------------------------------------------------------
+
 
 def _read_csv(path, text_columns, note):
+    """The CSV table, with what goes wrong in reading it as a CLIError."""
+    _check_compressed(path)
+    encoding = "utf-8-sig"
     try:
-        with _open(path, encoding="utf-8-sig", newline="") as handle:
-            header = handle.readline()
-        delimiter = _delimiter(header)
-        names = [
-            name.strip() for name in next(csv.reader([header], delimiter=delimiter))
-        ]
-        _refuse_repeated_names(path, pd.Index([name for name in names if name]))
-        frame = _parse_csv(path, sep=delimiter, text_columns=text_columns)
-        decimal, dotted = _decimals(path, frame) if delimiter == ";" else (".", {})
-        if decimal == ",":
-            frame = _parse_csv(
-                path, sep=";", decimal=",", thousands=".", text_columns=text_columns
-            )
-        for name, example in dotted.items():
-            note(
-                f"note: column {name!r}: read numbers with thousands separators "
-                f"({example!r})."
-            )
-        frame = _drop_unnamed(frame)
-        for name in frame.columns:
-            if str(name).strip() not in text_columns:
-                frame[name] = _numbers_in_text(frame[name], decimal, note)
-        return frame
+        encoding = _encoding(path, note)
+        return _read_text_table(path, encoding, text_columns, note)
     except UnicodeDecodeError as error:
-        raise CLIError(_not_utf8(path, error)) from None
+        raise CLIError(_not_text(path, error, encoding)) from None
     except pd.errors.EmptyDataError:
         raise CLIError(
             f"{path} is empty. Give a table with a header row and data rows."
@@ -151,18 +365,110 @@ def _read_csv(path, text_columns, note):
             f"{path} could not be read as a CSV table ({_first_line(error)}). "
             "Check that every row has as many fields as the header."
         ) from None
+    except _DECOMPRESSION_ERRORS as error:
+        if not _is_decompression_error(path, error):
+            raise
+        raise CLIError(_decompression_failure(path, error)) from None
 
 
-def _parse_csv(path, text_columns=(), **options):
+def _read_text_table(path, encoding, text_columns, note):
+    """The CSV table, its delimiter, decimals and numbers as people write them."""
+    header, rows = _first_lines(path, encoding)
+    delimiter = _delimiter(header)
+    names = [name.strip() for name in next(csv.reader([header], delimiter=delimiter))]
+    _refuse_repeated_names(path, pd.Index([name for name in names if name]))
+    _refuse_rows_split_otherwise(path, names, delimiter, rows)
+
+    options = {"encoding": encoding, "text_columns": text_columns}
+    frame = _parse_csv(path, sep=delimiter, **options)
+    decimal, dotted = (
+        _decimals(path, frame, encoding) if delimiter == ";" else (".", {})
+    )
+    if decimal == ",":
+        frame = _parse_csv(path, sep=";", decimal=",", thousands=".", **options)
+    for name, example in dotted.items():
+        note(
+            f"note: column {name!r}: read numbers with thousands separators "
+            f"({example!r})."
+        )
+
+    frame = _drop_unnamed(frame)
+    unnamed = _unnamed_first_column(names, frame)
+    if unnamed is not None:
+        described = f"the first column has no name ({unnamed!r})"
+        frame = _drop_row_index(frame, unnamed, described, note)
+    for name in frame.columns:
+        if str(name).strip() not in text_columns:
+            frame[name] = _numbers_in_text(frame[name], decimal, note)
+    return frame
+
+
+def _encoding(path, note):
+    """UTF-16 for a file that starts with its byte order mark, else UTF-8.
+
+    Excel saves "Unicode Text" as UTF-16 with a mark, which pandas reads
+    as "utf-16"; UTF-8 may start with its own mark.
+    """
+    with _open(path, "rb") as handle:
+        start = handle.read(2)
+    if start not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-8-sig"
+    note(f"note: {path.name} is UTF-16 text (as Excel saves 'Unicode Text').")
+    return "utf-16"
+
+
+def _first_lines(path, encoding, rows=20):
+    """The header line and the first few data lines that are not blank."""
+    with _open(path, encoding=encoding, newline="") as handle:
+        header = handle.readline()
+        lines = [line.rstrip("\r\n") for line in itertools.islice(handle, rows)]
+    return header, [line for line in lines if line.strip()]
+
+
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
+
+
+def _refuse_rows_split_otherwise(path, names, delimiter, rows):
+    """Refuse a header split by one delimiter over rows split by another.
+
+    pandas reads each such row as one value in the first column and the
+    others missing, which shows up later as a column of missing values.
+    Only rows that hold none of the header's delimiter and all split by
+    another one are refused.
+    """
+    if len(names) < 2 or not rows or any(delimiter in row for row in rows):
+        return
+    other = _delimiter_of_rows(rows)
+    if other is None:
+        return
+    raise CLIError(
+        f"{path} separates the names in its header by "
+        f"{_DELIMITER_NAMES[delimiter]} ({len(names)} columns), but the values "
+        f"in its rows by {_DELIMITER_NAMES[other]}, so no row splits into the "
+        "header's columns. Save the file with one delimiter for the header "
+        "and the rows."
+    )
+
+
+def _delimiter_of_rows(rows):
+    """The delimiter that splits every one of the rows, or None."""
+    for candidate in _DELIMITERS:
+        fields = [next(csv.reader([row], delimiter=candidate)) for row in rows]
+        if all(len(row) > 1 for row in fields):
+            return candidate
+    return None
+
+
+def _parse_csv(path, text_columns=(), encoding="utf-8-sig", **options):
     # Rows with a field more than the header (a delimiter at the end of
     # each line) must not turn the first column into the index; pandas
     # warns when the extra fields hold data, which would be lost.
-    header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", **options)
+    header = pd.read_csv(path, nrows=0, encoding=encoding, **options)
     text = {str(c): str for c in header.columns if str(c).strip() in text_columns}
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         return pd.read_csv(
-            path, encoding="utf-8-sig", index_col=False, dtype=text, **options
+            path, encoding=encoding, index_col=False, dtype=text, **options
         )
 
 
@@ -188,36 +494,95 @@ def _plain_text(column):
     return column.astype(object).where(column.notna(), np.nan)
 
 
-# Written for a missing number in otherwise numeric columns.
-_MISSING_MARKERS = ("?", "-", ".")
+# Numbers written as text -------------------------------------------------------
+
+# Written for a missing number in otherwise numeric columns; "" is a field
+# of spaces, which pandas does not read as missing.
+_MISSING_MARKERS = ("?", "-", ".", "")
 # Numbers as people write them: with thousands separators where the decimal
 # separator is a point, with a decimal comma in a file of decimal commas.
+_INFINITY = r"|[-+]?(?i:inf|infinity)"
 _NUMBERS = {
-    ".": r"[-+]?(\d+|[1-9]\d{0,2}(,\d{3})+)(\.\d*)?([eE][-+]?\d+)?",
-    ",": r"[-+]?\d+(,\d*)?([eE][-+]?\d+)?",
+    ".": r"[-+]?(\d+|[1-9]\d{0,2}(,\d{3})+)(\.\d*)?([eE][-+]?\d+)?" + _INFINITY,
+    ",": r"[-+]?\d+(,\d*)?([eE][-+]?\d+)?" + _INFINITY,
 }
+# Other words read as missing among numbers: so many distinct ones at
+# most, in at most this share of the values (but one in a column of so
+# many values).
+_MAX_WORDS = 3
+_MAX_WORD_SHARE = 0.05
+_MIN_VALUES_FOR_ONE_WORD = 10
+# What spreadsheets write in a cell whose formula fails ("#DIV/0!",
+# "#VALUE!", "#N/A"; LibreOffice's "Err:502").
+_SPREADSHEET_ERROR = re.compile(r"#[A-Z][A-Z_/0]*[!?]?|Err:\d{3}")
 
 
 def _numbers_in_text(column, decimal, note):
     """A text column of numbers as written for people, as numbers.
 
-    Its values are numbers (see `_NUMBERS`) or missing markers, and some
-    show why pandas kept it as text: a comma in a number, or a marker.
+    Its values are numbers (see `_NUMBERS`) or stand for missing ones (see
+    `_missing_values`), and some show why pandas kept it as text: a comma
+    in a number, a marker or a word.
     """
     text = _text_values(column)
     if text is None:
         return column
-    markers = text.isin(_MISSING_MARKERS)
-    numbers = text[~markers]
-    if not len(numbers) or not numbers.str.fullmatch(_NUMBERS[decimal]).all():
+    numbers = text.str.fullmatch(_NUMBERS[decimal])
+    missing = _missing_values(text, numbers)
+    if missing is None or not numbers.any():
         return column
-    commas = numbers.str.contains(",")
-    if not (commas.any() or markers.any()):
+    commas = text[numbers].str.contains(",")
+    if not (commas.any() or missing.any()):
         return column
 
-    plain = numbers.str.replace(",", "" if decimal == "." else ".", regex=False)
-    note(_numbers_note(column.name, numbers[commas], text[markers], decimal))
+    plain = text[numbers].str.replace(",", "" if decimal == "." else ".", regex=False)
+    note(_numbers_note(column.name, text[numbers][commas], text[missing], decimal))
     return pd.to_numeric(plain).reindex(column.index)
+
+
+def _missing_values(text, numbers):
+    """Which of a text column's values stand for a missing number, or None.
+
+    "?", "-", "." and blanks do wherever they are. Another value that is not a
+    number does only in a column of numbers but for a few such values: at
+    most 3 distinct ones, in at most 5% of the values that are not markers
+    (or one value among 10 to 19), and none with a digit but a
+    spreadsheet's error ("#DIV/0!"). Such a word ("unknown", "n.a.",
+    "#VALUE!") fills a cell where a number was not known. A value with
+    digits ("3+", "<0.5", "10-20") may be a level of its own, and a column
+    with more words is text, such as categories some of which are numbers:
+    either stays text (None).
+
+    Parameters
+    ----------
+    text : pandas.Series of str
+        The values that are not missing, stripped.
+    numbers : pandas.Series of bool
+        Which values are numbers.
+    """
+    markers = text.isin(_MISSING_MARKERS)
+    words = text[~(numbers | markers)]
+    if words.empty:
+        return markers
+    if _few_words(words, int((~markers).sum())) and all(
+        _stands_for_missing(word) for word in words.unique()
+    ):
+        return ~numbers
+    return None
+
+
+def _few_words(words, n_values):
+    """Whether the words are few enough among the values to be missing ones."""
+    if words.nunique() > _MAX_WORDS:
+        return False
+    if len(words) == 1 and n_values >= _MIN_VALUES_FOR_ONE_WORD:
+        return True
+    return len(words) <= _MAX_WORD_SHARE * n_values
+
+
+def _stands_for_missing(word):
+    """Whether a word could not be a value of its own: no digit, or an error."""
+    return not re.search(r"\d", word) or bool(_SPREADSHEET_ERROR.fullmatch(word))
 
 
 def _text_values(column):
@@ -232,20 +597,42 @@ def _text_values(column):
     return values.str.strip()
 
 
-def _numbers_note(name, with_commas, markers, decimal):
+def _numbers_note(name, with_commas, missing, decimal):
     found = []
     if len(with_commas) and decimal == ".":
         found.append(f"numbers with thousands separators ({with_commas.iloc[0]!r})")
     elif len(with_commas):
         found.append(f"numbers with decimal commas ({with_commas.iloc[0]!r})")
+    markers = missing[missing.isin(_MISSING_MARKERS)]
     if len(markers):
-        shown = ", ".join(repr(m) for m in dict.fromkeys(markers))
         rows = "row" if len(markers) == 1 else "rows"
-        found.append(f"{shown} as missing ({len(markers)} {rows})")
-    return f"note: column {name!r}: read {' and '.join(found)}."
+        found.append(f"{_listed(markers)} as missing ({len(markers)} {rows})")
+    words = missing[~missing.isin(_MISSING_MARKERS)]
+    if len(words):
+        which = (
+            "which is not a number" if words.nunique() == 1 else "which are not numbers"
+        )
+        found.append(f"{_listed(words)}, {which}, as missing ({_rows(words)})")
+    return f"note: column {str(name).strip()!r}: read {' and '.join(found)}."
 
 
-def _decimals(path, frame):
+def _listed(values):
+    """The distinct values, quoted: "'a'", "'a' and 'b'", "'a', 'b' and 'c'"."""
+    quoted = [repr(value) if value else "blanks" for value in dict.fromkeys(values)]
+    if len(quoted) == 1:
+        return quoted[0]
+    return f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def _rows(values):
+    """The rows of these values, counted from 1 as the first row of data."""
+    numbers = [str(position + 1) for position in values.index]
+    if len(numbers) == 1:
+        return f"row {numbers[0]}"
+    return f"rows {shorten(numbers, 5)}"
+
+
+def _decimals(path, frame, encoding):
     """The decimal separator of a ";" table, and its columns of thousands dots.
 
     The separator is a comma when some text column holds only numbers
@@ -254,11 +641,11 @@ def _decimals(path, frame):
     example; otherwise the file mixes two ways of writing decimals, which is
     refused: either reading would turn some column's numbers into others.
     """
-    commas = [c for c in frame.select_dtypes("object") if _comma_numbers(frame[c])]
+    commas = [c for c in frame.columns if _comma_numbers(frame[c])]
     if not commas:
         return ".", {}
     dotted = {}
-    for name, points in _point_columns(path, frame).items():
+    for name, points in _point_columns(path, frame, encoding).items():
         if not _thousands_dots(points):
             raise CLIError(
                 f"{path} writes decimals with a comma in column {commas[0]!r} "
@@ -270,13 +657,13 @@ def _decimals(path, frame):
     return ",", dotted
 
 
-def _point_columns(path, frame):
+def _point_columns(path, frame, encoding):
     """The text of each column that pandas read as numbers with a point."""
     floats = frame.select_dtypes(include="float")
     pointed = [c for c in floats if ((floats[c] % 1).fillna(0) != 0).any()]
     if not pointed:
         return {}
-    text = pd.read_csv(path, sep=";", dtype=str, usecols=pointed, encoding="utf-8-sig")
+    text = pd.read_csv(path, sep=";", dtype=str, usecols=pointed, encoding=encoding)
     return {name: text[name].dropna().str.strip() for name in pointed}
 
 
@@ -294,10 +681,28 @@ def _first_point(values):
 
 
 def _comma_numbers(column):
-    values = column.dropna().astype(str).str.strip()
-    values = values[~values.isin(_MISSING_MARKERS)]
-    numbers = values.str.fullmatch(r"[-+]?\d*,\d+|[-+]?\d+")
-    return bool(len(values) and numbers.all() and values.str.contains(",").any())
+    """Whether a text column holds numbers with decimal commas, and missing ones."""
+    text = _text_values(column)
+    if text is None:
+        return False
+    numbers = text.str.fullmatch(r"[-+]?\d*,\d+|[-+]?\d+")
+    missing = _missing_values(text, numbers)
+    return bool(missing is not None and text[numbers].str.contains(",").any())
+
+
+# Text that is not UTF-8 --------------------------------------------------------
+
+
+def _not_text(path, error, encoding):
+    """Why a CSV could not be decoded, and how to save it as UTF-8."""
+    if encoding == "utf-16":
+        return (
+            f"{path} starts as UTF-16 text (with a byte order mark), but "
+            f"could not be read as such ({error.reason}). Save the table as "
+            "CSV (UTF-8) or Parquet, or convert it with "
+            f"`iconv -f UTF-16 -t UTF-8 {path.name} > utf8-{path.name}`."
+        )
+    return _not_utf8(path, error)
 
 
 def _not_utf8(path, error):
@@ -398,6 +803,8 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
     features, drop, categorical = (
         list(dict.fromkeys(names)) for names in (features, drop, categorical)
     )
+    # The row index read_table left out is gone already, as --drop asks.
+    drop = [name for name in drop if name != frame.attrs.get("row_index")]
     if target is not None:
         check_columns(frame, [target], "--target")
     check_columns(frame, features, "--features")
