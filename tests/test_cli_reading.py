@@ -4,8 +4,9 @@ import gzip
 import lzma
 import zipfile
 
+from ratingnet.cli.columns import choose_columns
 from ratingnet.cli.errors import CLIError
-from ratingnet.cli.tables import choose_columns, read_table
+from ratingnet.cli.tables import read_table
 
 import numpy as np
 import pandas as pd

@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 from .errors import CLIError
+from .file_kinds import PARQUET_SUFFIXES
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _TAB_SUFFIXES = (".tsv", ".tab")
 # Formats a user may reach for that are not written: their names would

@@ -4,10 +4,11 @@ from .. import target as target_module
 from ..evaluation.columns import NUMERIC
 from ..target import inspect_target
 from . import options
+from .columns import choose_columns
 from .docs import bullets
 from .errors import CLIError
 from .output import Output, table
-from .tables import choose_columns, read_table
+from .tables import read_table
 from .targets import level_positions
 
 

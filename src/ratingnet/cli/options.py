@@ -7,9 +7,9 @@ import textwrap
 from .. import datasets
 from .._base import BaseKerasEstimator
 from . import models
+from .columns import split_names
 from .docs import parameter, summary
 from .errors import CLIError
-from .tables import split_names
 
 # Tables that ship with ratingnet: the function giving its path, its target
 # column, and the function that loads it (whose docstring describes it).

@@ -8,10 +8,11 @@ from .._saving import load, read_manifest
 from ..evaluation.crossval import nearest_level
 from ..target import scale_levels
 from . import options
+from .columns import as_categories, check_columns
 from .destinations import check_destination, write_table, writing
 from .errors import CLIError, shorten
 from .output import Output, table
-from .tables import as_categories, check_columns, read_table
+from .tables import read_table
 
 
 def add_parser(commands):

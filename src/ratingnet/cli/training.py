@@ -3,14 +3,9 @@
 from dataclasses import dataclass
 
 from . import models, options
+from .columns import Columns, as_categories, choose_columns, forced_categories
 from .output import left_out
-from .tables import (
-    Columns,
-    as_categories,
-    choose_columns,
-    forced_categories,
-    read_table,
-)
+from .tables import read_table
 from .targets import check_target, level_positions
 
 
