@@ -13,12 +13,13 @@ import sys
 
 from ratingnet._base import BaseKerasEstimator
 from ratingnet._engine import loop
-from ratingnet.cli import main
+from ratingnet.cli import evaluate, main
 from ratingnet.cli.docs import parameter
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import Ridge
 
 FAST = ["--epochs", "2", "--batch-size", "16"]
 RECIPE = ["--model", "recipe", *FAST]
@@ -487,17 +488,30 @@ def test_numbers_written_for_people_are_read_as_numbers(tmp_path, capsys):
     assert "note: column 'a': read '?' as missing (2 rows)" in captured.err
 
 
-def test_a_baseline_that_cannot_take_the_table_is_left_out(tmp_path, capsys):
+def test_a_baseline_that_cannot_take_the_table_is_left_out(
+    tmp_path, capsys, monkeypatch
+):
     frame = _table(60).drop(columns="id")
     frame.loc[4, "b"] = np.inf
     path = tmp_path / "infinite.csv"
     frame.to_csv(path, index=False)
     argv = ["evaluate", str(path), "--target", "rating", "--model", "rating"]
 
+    class Refusing(Ridge):
+        def fit(self, X, y):
+            raise ValueError("this baseline cannot take the table")
+
+    monkeypatch.setattr(
+        evaluate, "baselines", lambda kinds, seed: {"ridge": Refusing()}
+    )
+
     assert main([*argv, "--cv", "2", "--epochs", "2", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
     assert "rating" in result["overall"] and "ridge" not in result["overall"]
-    assert "infinity" in result["left_out"]["ridge"]
+    assert "cannot take the table" in result["left_out"]["ridge"]
+    # The infinite number was read as missing, with a note.
+    assert "column 'b': read 1 infinite value as missing (row 5)" in captured.err
 
     # Quiet silences notes, not why a row of the results is missing.
     assert main([*argv, "--cv", "2", "--epochs", "2", "-q"]) == 0
@@ -542,17 +556,17 @@ def test_columns_named_twice_and_date_columns(files, tmp_path, capsys):
     assert "'when' hold dates or times" in _error(capsys, fit)
 
 
-def test_a_failing_fold_is_named_with_its_cause(tmp_path, capsys):
-    frame = _table(40).drop(columns="id")
-    frame.loc[4, "a"] = np.inf
-    path = tmp_path / "inf.csv"
-    frame.to_csv(path, index=False)
+def test_a_failing_fold_is_named_with_its_cause(files, tmp_path, capsys):
+    (tmp_path / "mine.py").write_text(
+        "def broken(n_features_in_):\n    raise RuntimeError('no model today')\n"
+    )
+    model = f"{tmp_path / 'mine.py'}:broken"
 
-    argv = ["evaluate", path, "--target", "rating", "--cv", "2", *RECIPE]
-    message = _error(capsys, argv)
+    argv = ["evaluate", files["ratings.csv"], "--target", "rating", "--cv", "2"]
+    message = _error(capsys, [*argv, "--model", model, *FAST])
 
-    assert "failed to fit on a fold of the cross-validation" in message
-    assert "infinity" in message
+    assert f"{model} failed to fit on a fold of the cross-validation" in message
+    assert "RuntimeError: no model today" in message
 
 
 def test_seeds_out_of_range_are_refused_by_the_parser(capsys):

@@ -26,7 +26,11 @@ from .file_kinds import (
     refuse_other_formats,
     text_encoding,
 )
-from .written_numbers import decimal_separator, numbers_in_text
+from .written_numbers import (
+    decimal_separator,
+    infinities_as_missing,
+    numbers_in_text,
+)
 
 _DELIMITERS = ",;\t|"
 
@@ -42,8 +46,9 @@ def read_table(path, text_columns=(), note=None):
     ("12,400", not in a file of decimal commas) or mark missing with "?",
     "-" or "." is read as numbers, with a note; so is one with a few words
     where numbers are missing ("unknown", "#DIV/0!"; see `written_numbers`).
-    Text columns hold NaN where a value is missing, as a CSV reads them,
-    also from Parquet's nullable strings.
+    Infinite numbers ("inf") are read as missing, with a note. Text columns
+    hold NaN where a value is missing, as a CSV reads them, also from
+    Parquet's nullable strings.
 
     A first CSV column without a name that counts the rows (pandas' index,
     as ``to_csv`` writes it) is left out, with a note. UTF-16 text (with
@@ -78,7 +83,7 @@ def read_table(path, text_columns=(), note=None):
     frame.columns = [str(column).strip() for column in frame.columns]
     _refuse_repeated_names(path, frame.columns)
     for name in frame.columns:
-        frame[name] = _plain_text(frame[name])
+        frame[name] = infinities_as_missing(_plain_text(frame[name]), note)
     if frame.empty:
         raise CLIError(
             f"{path} has no rows (columns: {shorten(frame.columns) or 'none'}). "

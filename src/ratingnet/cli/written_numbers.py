@@ -7,6 +7,7 @@ these read it back as numbers, with a note saying how.
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from .errors import CLIError, shorten
@@ -110,6 +111,27 @@ def _text_values(column):
     if not len(values) or not all(isinstance(v, str) for v in values):
         return None
     return values.str.strip()
+
+
+def infinities_as_missing(column, note):
+    """A numeric column with its infinite values missing, and a note if any.
+
+    A CSV says "inf" where a spreadsheet divided by zero; Ridge, LightGBM
+    and the networks' scalers cannot take it, and a baseline that fails
+    would drop out of the comparison.
+    """
+    if not pd.api.types.is_float_dtype(column.dtype):
+        return column
+    infinite = column[np.isinf(column.to_numpy(dtype=float, na_value=np.nan))]
+    if infinite.empty:
+        return column
+
+    which = "value" if len(infinite) == 1 else "values"
+    note(
+        f"note: column {str(column.name).strip()!r}: read {len(infinite)} "
+        f"infinite {which} as missing ({_rows(infinite)})."
+    )
+    return column.mask(column.index.isin(infinite.index))
 
 
 def _numbers_note(name, with_commas, missing, decimal):
