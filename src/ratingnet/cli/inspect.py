@@ -40,7 +40,7 @@ def run(args):
     frame = read_table(path, note=out.note)
     columns = choose_columns(frame, target=target, **options.column_options(args))
     rows = [_describe_column(frame[name], kind) for name, kind in columns.kinds.items()]
-    profile = _profile(frame, target, options.levels_option(args))
+    profile, problem = _profile(frame, target, options.levels_option(args))
 
     out.show(
         f"{path}: {len(frame)} rows, {frame.shape[1]} columns",
@@ -51,34 +51,81 @@ def run(args):
         ),
     )
     if profile is not None:
-        out.show(f"\nTarget column {target!r}", str(profile))
+        out.show(f"\nTarget column {target!r}", _summary(profile))
+    if problem is not None:
+        out.show(f"\nTarget column {target!r} cannot be used: {problem}")
     out.json(
         {
             "data": str(path),
             "rows": len(frame),
             "columns": rows,
-            "target": None
-            if profile is None
-            else {"column": target, **_as_dict(profile)},
+            "target": _target_json(target, profile, problem),
         }
     )
     return 0
 
 
+# Which --model suits each kind of target, as the library's advice names
+# its classes.
+_ADVICE = {
+    "rating": (
+        "Use --model rating (the default), recipe or default for a number on "
+        "the scale, or --model ordinal for a level that knows their order; "
+        "--model classifier ignores the order of ratings."
+    ),
+    "binary": "Use --model classifier; with two levels there is no order to lose.",
+    "nominal": (
+        "Use --model classifier: the levels have no order. If they have one, "
+        "give it with --levels, lowest first."
+    ),
+    "count": "Use --model rating (the default), recipe or default.",
+    "continuous": "Use --model rating (the default), recipe or default.",
+}
+
+
+def _advice(profile):
+    if profile.kind == "count" and "long right tail" in profile.advice:
+        return (
+            f"{_ADVICE['count']} These counts have a long right tail: predicting "
+            "log(1 + count), a column you add to the table, often fits better."
+        )
+    return _ADVICE[profile.kind]
+
+
+def _summary(profile):
+    """The profile's lines, with advice in --model names."""
+    lines = str(profile).splitlines()
+    return "\n".join(
+        f"advice: {_advice(profile)}" if line.startswith("advice: ") else line
+        for line in lines
+    )
+
+
+def _target_json(target, profile, problem):
+    if profile is None and problem is None:
+        return None
+    if profile is None:
+        return {"column": target, "problem": problem}
+    return {"column": target, **_as_dict(profile)}
+
+
 def _profile(frame, target, levels):
+    """The target's profile, or why it has none (constant, all missing).
+
+    A target no model can learn from is described, not refused: inspect is
+    where a user finds out what a table holds.
+    """
     if target is None and levels is not None:
         raise CLIError("--levels orders the target's levels; name it with --target.")
     if target is None:
-        return None
+        return None, None
     values = frame[target]
     if levels is not None:
         values = level_positions(values.dropna(), levels, target).reindex(values.index)
     try:
-        return inspect_target(values)
+        return inspect_target(values), None
     except ValueError as error:
-        raise CLIError(
-            f"The target column {target!r} cannot be used: {error}"
-        ) from None
+        return None, str(error)
 
 
 def _describe_column(values, kind):
@@ -121,5 +168,6 @@ def _as_dict(profile):
         "step": profile.step,
         "n": profile.n,
         "n_missing": profile.n_missing,
-        "advice": profile.advice,
+        "advice": _advice(profile),
+        "suspect_codes": list(profile.suspect_codes),
     }
