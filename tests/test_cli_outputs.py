@@ -149,13 +149,15 @@ def test_predictions_are_compressed_and_separated_as_their_name_says(
     np.testing.assert_allclose(compressed["prediction"], tabbed["prediction"])
 
 
-@pytest.mark.parametrize(("name", "kind"), [("p.xlsx", "Excel"), ("p.json", "JSON")])
+@pytest.mark.parametrize(
+    ("name", "kind"), [("p.xlsx", "an Excel workbook"), ("p.json", "a JSON file")]
+)
 def test_formats_that_are_not_written_are_refused(
     table, model_dir, tmp_path, capsys, name, kind
 ):
     assert _predict(model_dir, table, tmp_path / name) == 1
 
-    assert f"names a {kind} file, which ratingnet does not write" in _error(capsys)
+    assert f"names {kind}, which ratingnet does not write" in _error(capsys)
     assert not (tmp_path / name).exists()
 
 

@@ -13,26 +13,13 @@ import tempfile
 from pathlib import Path
 
 from .errors import CLIError
-from .file_kinds import PARQUET_SUFFIXES
+from .file_kinds import OTHER_FORMATS, PARQUET_SUFFIXES
 
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _TAB_SUFFIXES = (".tsv", ".tab")
 # Formats a user may reach for that are not written: their names would
 # hold CSV text.
-_NOT_WRITTEN = {
-    ".xlsx": "Excel",
-    ".xls": "Excel",
-    ".ods": "OpenDocument",
-    ".json": "JSON",
-    ".jsonl": "JSON lines",
-    ".feather": "Feather",
-    ".arrow": "Arrow",
-    ".pkl": "pickle",
-    ".pickle": "pickle",
-    ".h5": "HDF5",
-    ".hdf5": "HDF5",
-    ".zip": "zip",
-}
+_NOT_WRITTEN = {**OTHER_FORMATS, ".zip": "a ZIP archive"}
 
 
 def check_destination(path, option, *, force, folder=False, source=None):
@@ -127,10 +114,10 @@ def _refuse_format(path, option):
     suffix, compression = _format(path)
     kind = _NOT_WRITTEN.get(suffix)
     if compression and suffix in PARQUET_SUFFIXES:
-        kind = "compressed Parquet"
+        kind = "a compressed Parquet file"
     if kind is not None:
         raise CLIError(
-            f"{option} {path} names a {kind} file, which ratingnet does not "
+            f"{option} {path} names {kind}, which ratingnet does not "
             "write. Give a .csv name (.tsv for tabs; add .gz, .bz2 or .xz to "
             "compress it), or .parquet."
         )

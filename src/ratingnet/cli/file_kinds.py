@@ -20,7 +20,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 # Other formats ---------------------------------------------------------------
 
 # Files given for a table that are neither CSV nor Parquet, by suffix.
-_OTHER_FORMATS = {
+OTHER_FORMATS = {
     ".json": "a JSON file",
     ".jsonl": "a JSON lines file",
     ".ndjson": "a JSON lines file",
@@ -33,6 +33,8 @@ _OTHER_FORMATS = {
     ".arrow": "an Arrow file",
     ".pkl": "a pickle file",
     ".pickle": "a pickle file",
+    ".h5": "an HDF5 file",
+    ".hdf5": "an HDF5 file",
 }
 # ... and by their first bytes.
 _SIGNATURES = {
@@ -52,7 +54,7 @@ def refuse_other_formats(path):
     "[" before a record, array or string, or "{" before a name, which no
     header row of a CSV table begins with.
     """
-    kind = _OTHER_FORMATS.get(_table_suffix(path))
+    kind = OTHER_FORMATS.get(_table_suffix(path))
     if kind is None:
         with open(path, "rb") as handle:
             start = handle.read(64)
