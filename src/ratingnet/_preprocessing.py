@@ -232,11 +232,11 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         taken by position, as scikit-learn does.
         """
         table = _as_frame(X)
+        _refuse_unusable_columns(table)
         if not (self.named_ and isinstance(X, pd.DataFrame)):
             return self._by_position(table, named=isinstance(X, pd.DataFrame))
 
         _refuse_duplicate_columns(table)
-        _refuse_unusable_columns(table)
         expected = list(self.feature_names_in_)
         if list(table.columns) == expected:
             return table
@@ -332,8 +332,8 @@ def _as_numbers(frame):
     # turned into an array) for NumPy, which cannot make it a float.
     objects = frame.astype(object)
     try:
-        missing = objects.notna()
-        return objects.where(missing, np.nan).to_numpy(dtype=np.float64, copy=True)
+        present = objects.notna()
+        return objects.where(present, np.nan).to_numpy(dtype=np.float64, copy=True)
     except (TypeError, ValueError) as error:
         failure = error
 
