@@ -223,3 +223,27 @@ def test_cross_validate_without_a_target_says_to_pass_one(data):
 
     with pytest.raises(ValueError, match="cross_validate got y=None. Pass the"):
         cross_validate(RatingRegressor(epochs=1), X, None, error_score="raise")
+
+
+@pytest.mark.parametrize("estimator", [KerasRegressor, KerasClassifier])
+def test_negative_sample_weights_are_refused(data, estimator):
+    X, y = data
+    labels = (y > 0).astype(int)
+    weights = np.ones(len(y))
+    weights[[2, 7]] = -1.0
+
+    with pytest.raises(
+        ValueError, match="negative in 2 of 120 rows, at positions 2, 7"
+    ):
+        estimator(epochs=1).fit(X, labels, sample_weight=weights)
+
+
+def test_unseen_labels_are_listed_as_python_writes_them(data):
+    X, _ = data
+    labels = np.array(["a", "b"] * 60)
+    est = KerasClassifier(epochs=1, warm_start=True, random_state=0).fit(X, labels)
+
+    with pytest.raises(
+        ValueError, match="not seen in fit: 'c'. The classes are 'a', 'b'"
+    ):
+        est.fit(X, np.array(["a", "c"] * 60))

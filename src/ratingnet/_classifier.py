@@ -70,8 +70,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         unseen = self.classes_[codes] != y
         if np.any(unseen):
             raise ValueError(
-                f"y contains labels not seen in fit: {sorted(set(y[unseen]))[:5]}. "
-                f"The classes are {list(self.classes_)}."
+                f"y contains labels not seen in fit: "
+                f"{_listed(sorted(set(y[unseen].tolist()))[:5])}. The classes "
+                f"are {_listed(self.classes_.tolist())}."
             )
         return codes
 
@@ -211,3 +212,8 @@ def _check_probability_output(model, loss):
         "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) "
         "(BinaryCrossentropy for two classes)."
     )
+
+
+def _listed(labels):
+    """Labels as Python writes them (1, 'a'), not as NumPy does (np.str_('a'))."""
+    return ", ".join(repr(label) for label in labels)

@@ -35,6 +35,9 @@ SAFE_CLASSES = (
     "sklearn.preprocessing:OneHotEncoder",
     "sklearn.preprocessing:OrdinalEncoder",
     "sklearn.preprocessing:LabelEncoder",
+    # What a ColumnTransformer makes of "passthrough"; the codec stores no
+    # function, so a saved one can only be the identity.
+    "sklearn.preprocessing:FunctionTransformer",
 )
 
 _UNSUPPORTED = (
@@ -210,7 +213,13 @@ def _describe(value):
 
 
 def _names():
-    return ", ".join(path.split(":")[1] for path in SAFE_CLASSES)
+    names = [path.split(":")[1] for path in SAFE_CLASSES]
+    return ", ".join(
+        f"{name} (without a function: passthrough)"
+        if name == "FunctionTransformer"
+        else name
+        for name in names
+    )
 
 
 def _is_keras_object(value):

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -76,7 +77,7 @@ def save(estimator, path, *, y=None, info=None):
     True
     """
     _check_fitted(estimator)
-    path = Path(path)
+    path = _folder_path(path)
     check_replaceable(path)
     encoder = Encoder()
     with _quiet_keras():
@@ -93,6 +94,27 @@ def save(estimator, path, *, y=None, info=None):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _folder_path(path):
+    """The folder to save into, as an absolute path; refused where none can be.
+
+    Absolute, so that "." has a name and a parent to write the new folder
+    beside.
+    """
+    if str(path) == "":
+        raise ValueError(
+            "ratingnet.save got an empty path. Give the folder to save the "
+            "model in, such as 'model'."
+        )
+    path = Path(path).resolve()
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise NotADirectoryError(
+            f"{path} cannot be a folder: {blocking} is a file. Give another "
+            "path to save the model in."
+        )
+    return path
 
 
 def _check_fitted(estimator):
@@ -146,7 +168,7 @@ def _read_arrays(path):
     try:
         with np.load(path / ARRAYS, allow_pickle=False) as stored:
             return _Arrays({key: stored[key] for key in stored.files})
-    except (ValueError, OSError, zipfile.BadZipFile):
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
         raise _DamagedFile(f"{ARRAYS} is not a readable NumPy archive") from None
 
 
@@ -213,7 +235,7 @@ def _manifest(estimator, encoder, y, info):
         "features": _features(estimator),
         "target": _target(estimator, y),
         "versions": _versions(),
-        "info": info or {},
+        "info": _readable(info or {}),
         "files": {
             "arrays": ARRAYS if encoder.arrays else None,
             "models": list(encoder.models),
@@ -275,7 +297,8 @@ def check_replaceable(path):
             "replaced. Choose another folder, or remove it first."
         )
 
-    others = sorted(p.name for p in path.iterdir() if not _is_model_file(p))
+    own = _model_files(path)
+    others = sorted(p.name for p in path.iterdir() if p.name not in own)
     if others:
         listed = ", ".join(others[:5]) + (
             f" and {len(others) - 5} more" if len(others) > 5 else ""
@@ -289,18 +312,28 @@ def check_replaceable(path):
 
 def _is_manifest(path):
     """Whether the folder's ratingnet.json is a model's, damaged or not."""
+    return _manifest_of(path).get("format") == FORMAT
+
+
+def _manifest_of(path):
+    """The folder's ratingnet.json as a dict; empty if it is not one."""
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("format") == FORMAT
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
-def _is_model_file(path):
-    """Whether ``save`` writes a file of this name: the manifest, arrays, models."""
-    return path.is_file() and (
-        path.name in (MANIFEST, ARRAYS) or path.suffix == ".keras"
-    )
+def _model_files(path):
+    """The names of the files ``save`` wrote there, as its manifest lists them.
+
+    A manifest too damaged to list them claims the manifest and the arrays.
+    """
+    files = _manifest_of(path).get("files")
+    listed = [MANIFEST, ARRAYS]
+    if isinstance(files, dict) and isinstance(files.get("models"), list):
+        listed += [name for name in files["models"] if isinstance(name, str)]
+    return set(listed)
 
 
 # What the manifest says ---------------------------------------------------
@@ -315,6 +348,8 @@ def _params(estimator):
 
 
 def _readable(value):
+    if isinstance(value, np.generic | np.ndarray):
+        return _readable(value.tolist())
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -356,8 +391,18 @@ def _target(estimator, y):
     if classes is not None:
         target["classes"] = _readable(classes.tolist())
     if y is not None:
-        target.update(_profile(y))
+        target.update(_profile(_in_level_order(y, getattr(final, "levels_", None))))
     return target
+
+
+def _in_level_order(y, levels):
+    """Text levels an ordinal model ordered, as an ordered categorical.
+
+    Without the order, text levels read as nominal, sorted alphabetically.
+    """
+    if levels is None or np.asarray(levels).dtype.kind not in "OUS":
+        return y
+    return pd.Categorical(np.asarray(y), categories=list(levels), ordered=True)
 
 
 def _profile(y):

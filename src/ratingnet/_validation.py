@@ -57,7 +57,19 @@ def check_training_data(estimator, X, y, sample_weight=None, *, reset=True):
             "needs at least one feature."
         )
     weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
+    _refuse_negative_weights(weights)
     return X, _nullable_back(y, given), weights
+
+
+def _refuse_negative_weights(weights):
+    negative = np.flatnonzero(weights < 0)
+    if len(negative):
+        raise ValueError(
+            f"sample_weight is negative in {len(negative)} of {len(weights)} "
+            f"rows, at positions {_first_few(negative)} (counting from 0): "
+            "training would reward errors on those rows. Give weights of 0 "
+            "(to leave a row out) or more."
+        )
 
 
 @contextlib.contextmanager
