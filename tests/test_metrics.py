@@ -1,5 +1,6 @@
 """Tests for ratingnet.metrics: known values, edge cases, errors, scorers."""
 
+from ratingnet import KerasOrdinalRegressor
 from ratingnet.exceptions import RatingnetWarning
 from ratingnet.metrics import (
     SCORER_NAMES,
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import spearmanr
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import Ridge
 from sklearn.metrics import _scorer as sklearn_scorer
@@ -31,7 +33,9 @@ from sklearn.metrics import (
     mean_squared_log_error,
     r2_score,
 )
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 ALL_METRICS = [
     rmse,
@@ -342,3 +346,124 @@ def test_a_fine_grid_over_a_wide_range_is_no_rating_scale():
 
     assert qwk(prices, prices) == 1.0
     assert exact_accuracy(prices, prices + 0.001) == 1.0
+
+
+# --- scorers on a model's levels -------------------------------------------------
+
+
+class LevelModel(ClassifierMixin, BaseEstimator):
+    """A stand-in ordinal model: it predicts the level at position ``X[:, 0]``.
+
+    Like ``KerasOrdinalRegressor``, it has ``levels_`` and predicts them.
+    """
+
+    def __init__(self, levels=None):
+        self.levels = levels
+
+    def fit(self, X, y):
+        levels = np.unique(y) if self.levels is None else self.levels
+        self.levels_ = self.classes_ = np.asarray(levels)
+        return self
+
+    def predict(self, X):
+        return self.levels_[np.asarray(X)[:, 0].astype(int)]
+
+
+def _level_model_data(levels):
+    """Labels on `levels`, and X with the predicted positions as column 0.
+
+    Most predictions are right; some are one or two levels off.
+    """
+    rng = np.random.default_rng(0)
+    true = rng.integers(0, len(levels), 120)
+    predicted = np.clip(
+        true + rng.choice([-2, -1, 0, 0, 0, 1], 120), 0, len(levels) - 1
+    )
+    return predicted[:, None].astype(float), np.asarray(levels)[true]
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda model: model,
+        lambda model: make_pipeline(FunctionTransformer(), model),
+        lambda model: GridSearchCV(model, {"levels": [[1, 2, 4, 8]]}, cv=2),
+    ],
+    ids=["model", "pipeline", "search"],
+)
+def test_level_scorers_count_the_levels_of_unevenly_spaced_numbers(wrap):
+    X, y = _level_model_data([1, 2, 4, 8])
+    model = wrap(LevelModel(levels=[1, 2, 4, 8])).fit(X, y)
+    true, predicted = np.searchsorted([1, 2, 4, 8], [y, model.predict(X)])
+
+    # scikit-learn's kappa takes the labels as K ordered categories.
+    kappa = cohen_kappa_score(y, model.predict(X), weights="quadratic")
+    assert get_scorer("qwk")(model, X, y) == pytest.approx(kappa)
+    assert get_scorer("within_one_accuracy")(model, X, y) == pytest.approx(
+        np.mean(np.abs(true - predicted) <= 1)
+    )
+    # On numbers, rmse stays in rating units.
+    assert get_scorer("rmse")(model, X, y) == pytest.approx(-rmse(y, model.predict(X)))
+
+
+@pytest.mark.parametrize(
+    ("levels", "order_rows"),
+    [([1, 2, 4, 8], False), (None, True)],
+    ids=["uneven levels", "a fold trains without the top level"],
+)
+def test_qwk_scorer_equals_the_ordinal_models_score_in_each_fold(levels, order_rows):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 3))
+    position = np.digitize(X @ [1.0, -1.0, 0.5], [-1.5, 0, 1.5])
+    y = np.array([1, 2, 4, 8])[position] if levels else position + 1
+    if order_rows:
+        # The top level only in the last third: the first fold lacks it.
+        order = np.argsort(y == y.max(), kind="stable")
+        X, y = X[order], y[order]
+    model = KerasOrdinalRegressor(levels=levels, epochs=3, random_state=0)
+
+    by_score = cross_val_score(model, X, y, cv=KFold(3))
+    by_name = cross_val_score(model, X, y, cv=KFold(3), scoring="qwk")
+
+    np.testing.assert_allclose(by_name, by_score)
+
+
+def test_a_regressors_levels_do_not_change_its_scores(rating_data):
+    X, y = rating_data
+    model = Ridge().fit(X, y)
+    # KerasRegressor keeps the values seen in training as levels_, too.
+    model.levels_ = np.unique(y)
+    predicted = model.predict(X)
+
+    assert get_scorer("qwk")(model, X, y) == pytest.approx(qwk(y, predicted))
+    assert get_scorer("exact_accuracy")(model, X, y) == pytest.approx(
+        exact_accuracy(y, predicted)
+    )
+    assert get_scorer("rmse")(model, X, y) == pytest.approx(-rmse(y, predicted))
+
+
+def test_text_levels_score_errors_and_ranks_on_their_positions():
+    names = ["poor", "fair", "fine", "good", "great"]
+    X, y = _level_model_data(names)
+    model = LevelModel(levels=names).fit(X, y)
+    true = np.array([names.index(label) for label in y])
+    predicted = X[:, 0]
+
+    assert get_scorer("rmse")(model, X, y) == pytest.approx(-rmse(true, predicted))
+    assert get_scorer("mae")(model, X, y) == pytest.approx(-mae(true, predicted))
+    assert get_scorer("spearman")(model, X, y) == pytest.approx(
+        spearman(true, predicted)
+    )
+    with pytest.raises(ValueError, match="msle needs ratings that are numbers.*'qwk'"):
+        get_scorer("msle")(model, X, y)
+
+
+def test_labels_off_the_models_levels_are_named():
+    X, y = _level_model_data([1, 2, 4, 8])
+    model = LevelModel(levels=[1, 2, 4, 8]).fit(X, y)
+
+    with pytest.raises(
+        ValueError,
+        match=r"y contains 3, which is not one of the model's levels \[1, 2, 4, 8\]",
+    ):
+        get_scorer("qwk")(model, X, np.where(y == 4, 3, y))

@@ -264,3 +264,122 @@ def test_a_suspected_code_is_explained_in_the_summary():
 
     assert "note: 99 lies apart from the other values and is rare" in text
     assert "Set it to NaN" in text
+
+
+# --- huge numbers -------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    "y",
+    [
+        [1e300, 2e300, 3e300],
+        [1e20, 2e20, 3e20],
+        [-1.7e308, 0.0, 1.7e308],
+        np.array([2**60, 2**61, 2**62]),
+    ],
+)
+def test_numbers_beyond_2_to_the_53_are_continuous(y):
+    profile = inspect_target(y)
+
+    assert profile.kind == "continuous"
+    assert profile.step is None
+    assert len(profile.levels) == 3
+
+
+@pytest.mark.filterwarnings("error")
+def test_two_huge_numbers_are_binary_without_a_step():
+    profile = inspect_target([1.7e308, -1.7e308, 1.7e308])
+
+    assert (profile.kind, profile.step) == ("binary", None)
+
+
+def test_whole_numbers_up_to_2_to_the_53_keep_their_grid():
+    profile = inspect_target(2**53 - np.array([0, 1, 2, 4]))
+
+    assert (profile.kind, profile.step) == ("rating", 1.0)
+    assert profile.levels[-1] == 2**53
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_huge_code_on_a_rating_scale_is_suspected_without_warnings():
+    profile = inspect_target(WINE_LIKE + [-1.7e308])
+
+    assert profile.suspect_codes == (-1.7e308,)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([10**18, 10**18 + 1, 10**18 + 2, 10**18 + 2]),
+        [10**18, 10**18 + 1, 10**18 + 2, 10**18 + 2],
+        np.array([10**18, 10**18 + 1, 10**18 + 2, 10**18 + 2], dtype=np.uint64),
+        pd.Series([10**18, 10**18 + 1, 10**18 + 2, 10**18 + 2, None], dtype="Int64"),
+    ],
+)
+def test_integers_that_floats_would_merge_are_read_exactly(y):
+    profile = inspect_target(y)
+
+    assert profile.kind == "continuous"
+    assert profile.levels == (10**18, 10**18 + 1, 10**18 + 2)
+    assert profile.level_counts == {10**18: 1, 10**18 + 1: 1, 10**18 + 2: 2}
+    assert profile.range == (10**18, 10**18 + 2)
+    assert profile.step is None
+    assert "y - y.min()" in profile.advice
+
+
+def test_two_huge_integers_are_binary_labels():
+    profile = inspect_target([2**62, 2**62 + 1, 2**62])
+
+    assert (profile.kind, profile.step) == ("binary", None)
+    assert profile.levels == (2**62, 2**62 + 1)
+    assert "KerasClassifier" in profile.advice
+
+
+def test_numbers_beyond_float64_are_read_exactly_or_refused():
+    assert inspect_target([10**400, 1, 2]).range == (1, 10**400)
+
+    with pytest.raises(ValueError, match="too large for float64.*Rescale y"):
+        inspect_target([10**400, 0.5, 2])
+
+
+# --- odd values -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "y", [np.array([b"low", b"high", b"low"]), [b"low", b"high", b"low"]]
+)
+def test_bytes_are_text_levels_kept_as_bytes(y):
+    profile = inspect_target(y)
+
+    assert profile.kind == "nominal"
+    assert profile.levels == (b"high", b"low")
+    assert profile.level_counts == {b"high": 1, b"low": 2}
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        ([1, {"a": 1}, 2], r"row at index 1 holds a dict \({'a': 1}\)"),
+        ([1, [2, 3], 4], r"row at index 1 holds a list \(\[2, 3\]\)"),
+        ([(1, 2), (3,)], r"row at index 0 holds a tuple"),
+        (np.zeros(3, dtype=[("a", int), ("b", float)]), "holds records"),
+    ],
+)
+def test_values_that_are_not_one_per_row_are_refused(y, message):
+    with pytest.raises(ValueError, match="one number or label per row.*" + message):
+        inspect_target(y)
+
+
+@pytest.mark.parametrize(
+    ("y", "shown"),
+    [
+        (np.array([1, 2 + 5j, 3]), r"\(2\+5j\)"),
+        (np.array([1, 2, 3], dtype=complex), r"\(1\+0j\)"),
+        (pd.Series([1, 2 - 1j, 3], dtype=object), r"\(2-1j\)"),
+    ],
+)
+def test_complex_numbers_are_refused(y, shown):
+    with pytest.raises(ValueError, match=f"complex numbers, such as {shown}.*y.real"):
+        inspect_target(y)

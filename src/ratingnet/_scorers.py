@@ -1,8 +1,15 @@
 """ratingnet's metrics as scikit-learn scorers, by name.
 
 `register_scorers` (which ``import ratingnet`` calls) adds the names of
-`SCORER_NAMES` to scikit-learn's scorers. The level metrics' scorers read an
-ordinal model's text levels by their positions on its scale.
+`SCORER_NAMES` to scikit-learn's scorers.
+
+A model with levels (``KerasOrdinalRegressor``, ``levels_``) is scored on
+its own scale: the level metrics (``"qwk"``, ``"exact_accuracy"``,
+``"within_one_accuracy"``) count distances in its levels, as its ``score``
+does, also when number levels are unevenly spaced (1, 2, 4, 8). On text
+levels, ``"rmse"``, ``"mae"`` and ``"spearman"`` score the levels'
+positions (an error of 1 is one level); ``"msle"`` is refused there.
+Models without levels are scored on the numbers they predict.
 """
 
 import sys
@@ -20,6 +27,7 @@ from ratingnet.metrics import (
 )
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.metrics import make_scorer
 from sklearn.utils._param_validation import StrOptions
 
@@ -46,14 +54,22 @@ SCORER_NAMES = tuple(_SCORERS)
 _BUILTIN_SCORER_SAMPLE = frozenset({"accuracy", "neg_mean_squared_error", "r2"})
 
 
+# Metrics that count in levels: they score a model that has levels on its
+# own scale, so that scoring="qwk" equals the model's own score.
 _LEVEL_METRICS = (qwk, exact_accuracy, within_one_accuracy)
+
+# Metrics on numbers that read text levels as their positions, the only
+# numbers such a model has (its predict_expected gives them too): an error
+# of 1 is one level. A log error of positions has no meaning, so msle is
+# refused on text levels.
+_POSITION_METRICS = (rmse, mae, spearman)
 
 
 def _scorer(metric, greater_is_better):
-    if metric in _LEVEL_METRICS and _Scorer is not None:
+    if _Scorer is not None:
         try:
             sign = 1 if greater_is_better else -1
-            return _LevelScorer(metric, sign, {}, "predict")
+            return _ModelScaleScorer(metric, sign, {}, "predict")
         except TypeError:
             pass  # A scorer class of another shape: number labels only.
     return make_scorer(metric, greater_is_better=greater_is_better)
@@ -61,50 +77,133 @@ def _scorer(metric, greater_is_better):
 
 if _Scorer is not None:
 
-    class _LevelScorer(_Scorer):
-        """A level metric's scorer that reads text labels on the model's scale.
+    class _ModelScaleScorer(_Scorer):
+        """A scorer that reads the labels on the scale of a model with levels.
 
-        A ``KerasOrdinalRegressor`` on text levels ("poor" < "fair" < "good")
-        predicts text; its labels count as their positions on its levels.
+        A ``KerasOrdinalRegressor`` has levels (``levels_``), such as 1, 2, 4,
+        8 or "poor" < "fair" < "good"; its ``score`` counts distances in
+        those levels. The level metrics here do the same, on the positions
+        of the labels in the model's scale, so ``scoring="qwk"`` ranks models
+        by the number ``score`` gives. Models without levels (regressors)
+        are scored on the numbers as they are.
         """
 
         def _score(self, method_caller, estimator, X, y_true, **kwargs):
-            scale = _text_levels(estimator)
+            scale = _scoring_scale(self._score_func, estimator, y_true)
             if scale is None:
                 return super()._score(method_caller, estimator, X, y_true, **kwargs)
 
             def positions_of_predictions(*args, **options):
                 return _positions(scale, method_caller(*args, **options))
 
+            on_levels = {}
+            if self._score_func in _LEVEL_METRICS:
+                on_levels["levels"] = np.arange(len(scale))
             return super()._score(
                 positions_of_predictions,
                 estimator,
                 X,
                 _positions(scale, y_true),
-                levels=np.arange(len(scale)),
+                **on_levels,
                 **kwargs,
             )
 
 
-def _text_levels(estimator):
-    """The ordered text levels of a (pipeline's) ordinal model, or None."""
-    final = estimator[-1] if hasattr(estimator, "steps") else estimator
-    levels = getattr(final, "levels_", None)
-    if levels is None or np.asarray(levels).dtype.kind in "iufb":
+def _scoring_scale(metric, estimator, y_true):
+    """The ordered levels to read the labels on, or None to score numbers.
+
+    None for a model without levels, and for the error and rank metrics on
+    a model with number levels, which mean the same on the numbers.
+    """
+    # Imported here: the ordinal model imports the metrics, which import this.
+    from ratingnet._ordinal import _is_numeric
+
+    model = _final_model(estimator)
+    levels = _predicted_levels(model)
+    if levels is None:
         return None
-    return list(levels)
+
+    if metric in _LEVEL_METRICS:
+        return _model_scale(model, levels, y_true)
+    if _is_numeric(levels):
+        return None
+    if metric in _POSITION_METRICS:
+        return levels
+    raise ValueError(
+        f"{metric.__name__} needs ratings that are numbers, but the model's "
+        f"levels are text ({_show(levels)}), which have positions, not "
+        f"values. Score it with one of {_position_scorers()}, or fit it on "
+        "number levels."
+    )
+
+
+def _final_model(estimator):
+    """The model that makes the predictions, in a pipeline or a search."""
+    while True:
+        if hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        elif hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        else:
+            return estimator
+
+
+def _predicted_levels(model):
+    """The ordered levels a model predicts (``levels_`` of a classifier), or None.
+
+    A regressor's ``levels_`` (the values seen in training, which
+    ``round_predictions`` snaps to) is no scale its predictions are on.
+    """
+    levels = getattr(model, "levels_", None)
+    if levels is None or not is_classifier(model):
+        return None
+    return np.asarray(levels)
+
+
+def _model_scale(model, levels, y_true):
+    """The scale that the model's ``score`` counts levels on, for y_true.
+
+    The model's levels; when they were inferred from numbers (no
+    ``levels=`` given), labels on their grid beyond them (a level that a
+    cross-validation fold did not train on) join the scale, as in
+    ``KerasOrdinalRegressor.score``.
+    """
+    from ratingnet._ordinal import _is_numeric, _on_grid
+
+    labels = np.asarray(y_true).ravel()
+    inferred = getattr(model, "levels", None) is None
+    numbers = _is_numeric(levels) and _is_numeric(labels)
+    if inferred and numbers and _on_grid(labels, levels):
+        return np.union1d(levels.astype(np.float64), labels.astype(np.float64))
+    return levels
 
 
 def _positions(scale, labels):
-    index = {level: i for i, level in enumerate(scale)}
+    """Each label's position in `scale`; numbers match by value (3 and 3.0)."""
+    from ratingnet._ordinal import _find
+
     labels = np.asarray(labels).ravel()
-    unknown = [label for label in labels if label not in index]
-    if unknown:
+    positions = _find(scale, labels)
+    unknown = positions < 0
+    if unknown.any():
         raise ValueError(
-            f"y contains {unknown[0]!r}, which is not one of the model's "
-            f"levels {scale}."
+            f"y contains {labels[unknown].tolist()[0]!r}, which is not one of "
+            f"the model's levels {_show(scale)}. Score on labels of the scale the "
+            "model was fitted on; to add levels, pass the whole scale as "
+            "levels=[...] when fitting."
         )
-    return np.array([index[label] for label in labels], dtype=np.float64)
+    return positions.astype(np.float64)
+
+
+def _show(levels):
+    shown = np.asarray(levels).tolist()
+    return repr(shown[:12])[:-1] + (", ...]" if len(shown) > 12 else "]")
+
+
+def _position_scorers():
+    on_positions = _LEVEL_METRICS + _POSITION_METRICS
+    names = [name for name, (metric, _) in _SCORERS.items() if metric in on_positions]
+    return ", ".join(repr(name) for name in names)
 
 
 def _is_ours(scorer, metric):

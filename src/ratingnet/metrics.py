@@ -8,7 +8,13 @@ level, so a regressor's raw output can be scored as it is.
 After `register_scorers` (``import ratingnet`` calls it), the names
 ``"rmse"``, ``"mae"``, ``"msle"``, ``"qwk"``, ``"exact_accuracy"``,
 ``"within_one_accuracy"`` and ``"spearman"`` work as ``scoring=`` in
-scikit-learn's model selection tools. ``"r2"`` is scikit-learn's own.
+scikit-learn's model selection tools. ``"r2"`` is scikit-learn's own. A
+model with levels (``KerasOrdinalRegressor``) is scored on its own scale:
+the level metrics count in its levels, as its ``score`` does, so
+``scoring="qwk"`` gives the number ``score`` gives, also on levels such as
+1, 2, 4, 8. On text levels, ``"rmse"``, ``"mae"`` and ``"spearman"`` score
+the levels' positions (an error of 1 is one level), and ``"msle"``, whose
+log of a position means nothing, is refused.
 
 Examples
 --------

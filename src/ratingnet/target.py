@@ -24,6 +24,22 @@ applied to the non-missing values:
 Missing values (NaN, None, pd.NA) are counted in ``n_missing`` and left out;
 an empty or all-missing target, or one with a single value, is an error.
 
+Bytes (``b"good"``) are text: nominal, like str values. They are kept as
+bytes, not decoded, so that the levels are the labels that a model fitted
+on y predicts. Complex numbers, and values that are not one plain value
+per row (lists, tuples, dicts), are refused with an error: no estimator
+here takes them as a target.
+
+The grid rules need exact arithmetic on whole numbers, which float64 (the
+numbers every model here learns on) has only within +-2**53 (about 9.0e15):
+beyond it, neighbouring whole numbers share one float, and every float is
+whole. A numeric target with a value beyond +-2**53 is therefore
+**continuous** (or **binary** with two values), without a step. Integers
+beyond it (int64 IDs or nanosecond times such as 10**18 and 10**18 + 1,
+which are one float64) are read exactly, not as floats, so that their
+levels, counts and range stay true; the advice says that a model sees them
+rounded.
+
 A numeric target may hold a code for a missing answer, such as 99 or -1 on
 a 1-5 scale. Values that look like one are listed in ``suspect_codes``: rare
 (at most 2% of the values), apart from the others (not next to them on
@@ -46,6 +62,7 @@ Examples
 'continuous'
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +77,11 @@ MAX_RATING_LEVELS = 41
 
 # How far (in steps) a value may sit from the grid and still be on it.
 _GRID_TOLERANCE = 1e-6
+
+# Within +-2**53 float64 holds every whole number; beyond it, gaps between
+# whole numbers are not exact, so no grid is looked for there. A Python int,
+# so that int64 values compare with it exactly.
+_EXACT_LIMIT = 2**53
 
 _ADVICE = {
     "rating": (
@@ -81,6 +103,13 @@ _ADVICE = {
         "transform of y, or a Poisson loss, often fits better."
     ),
     "continuous": "Use KerasRegressor.",
+    "huge whole": (
+        "Use KerasRegressor, or KerasClassifier if these are IDs or labels. "
+        "They lie beyond +-2**53, where float64, the type every model here "
+        "learns on, keeps only about 16 significant digits, so a regressor "
+        "sees nearby values as one; for ratings or counts, subtract a "
+        "baseline first (y - y.min())."
+    ),
 }
 
 
@@ -201,7 +230,7 @@ def _as_series(y):
         # As a Series, not an array, so that its order survives.
         return pd.Series(y)
 
-    array = np.asarray(y) if not isinstance(y, pd.DataFrame) else y.to_numpy()
+    array = y.to_numpy() if isinstance(y, pd.DataFrame) else _as_array(y)
     if array.ndim == 2 and array.shape[1] == 1:
         array = array.ravel()
     if array.ndim != 1:
@@ -209,21 +238,140 @@ def _as_series(y):
             f"y must be 1-D, one value per row. Got shape {array.shape}. "
             "Pass a single target column."
         )
-    return pd.Series(array)
+    return pd.Series(_as_storable(array))
+
+
+def _as_array(y):
+    """`y` as a NumPy array; ragged rows ([1, [2, 3]]) as one object each.
+
+    NumPy cannot shape ragged rows; kept as objects, they reach the check
+    for plain values, whose message says what to pass instead.
+    """
+    try:
+        return np.asarray(y)
+    except ValueError:
+        rows = list(y)
+        array = np.empty(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            array[i] = row
+        return array
+
+
+def _as_storable(array):
+    """The array in a form pandas holds: bytes as bytes objects.
+
+    pandas cannot index NumPy's fixed-width bytes (dtype "S"), but holds
+    bytes objects like any other label. Records (compound dtypes) hold
+    several values per row.
+    """
+    if array.dtype.kind == "S":
+        return array.astype(object)
+    if array.dtype.kind == "V":
+        raise ValueError(
+            f"y must hold one number or label per row, but its dtype "
+            f"{array.dtype} holds records or raw bytes. Pass the target field "
+            "alone (y['name'] for a record array)."
+        )
+    return array
+
+
+def _check_plain_values(present):
+    """Refuse complex numbers and values that are not one plain value per row.
+
+    A complex number has no order, and casting it to a float would silently
+    drop its imaginary part. A list, tuple or dict holds several values,
+    not one level, and levels are counted, which needs hashable values.
+    """
+    if present.dtype.kind == "c":
+        numbers = present.to_numpy()
+        _refuse_complex(numbers[np.argmax(numbers.imag != 0)])
+    if present.dtype != object:
+        return
+
+    # Text, numbers, dates...: pandas names them; anything else is "mixed".
+    inferred = pd.api.types.infer_dtype(present, skipna=True)
+    if inferred not in {"mixed", "mixed-integer", "complex"}:
+        return
+    for label, value in present.items():
+        if isinstance(value, complex | np.complexfloating):
+            _refuse_complex(value)
+        if _holds_several(value) or not _is_hashable(value):
+            _refuse_container(label, value)
+
+
+def _holds_several(value):
+    """Whether `value` is a container (list, tuple, dict, array), not text."""
+    return isinstance(value, Collection) and not isinstance(value, str | bytes)
+
+
+def _is_hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _refuse_complex(example):
+    raise ValueError(
+        f"y holds complex numbers, such as {complex(example)!r}; a target "
+        "must be real. Pass y.real when the imaginary parts are all 0, or "
+        "choose one real quantity to predict, such as abs(y)."
+    )
+
+
+def _refuse_container(label, value):
+    kind = type(value).__name__
+    raise ValueError(
+        f"y must hold one number or label per row, but the row at index "
+        f"{label!r} holds a {kind} ({_preview(value)}). Take the target value "
+        f"out of each {kind} first, and pass a 1-D list, array or Series of "
+        "numbers or text."
+    )
+
+
+def _preview(value, width=60):
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _numeric_values(values):
     """The values as floats when they are all numbers, else None."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return None
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return values.to_numpy(dtype=float)
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        # Object columns (e.g. from a list of mixed ints and floats).
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred not in {"integer", "floating", "mixed-integer-float", "decimal"}:
+            return None
+    return _as_floats(values)
 
-    # Object columns (e.g. from a list of mixed ints and floats).
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    if inferred in {"integer", "floating", "mixed-integer-float", "decimal"}:
-        return pd.to_numeric(values).to_numpy(dtype=float)
-    return None
+
+def _as_floats(values):
+    """Numbers (of any dtype, or as objects) as float64."""
+    try:
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            values = pd.to_numeric(values)
+        return values.to_numpy(dtype=np.float64)
+    except OverflowError:
+        raise ValueError(
+            "y holds numbers too large for float64 (at most about 1.8e308), "
+            f"such as {_preview(max(values, key=abs))}. Rescale y, e.g. to "
+            "another unit, before modeling it."
+        ) from None
+
+
+def _is_huge_whole(values):
+    """Whether `values` are integers, some beyond +-2**53, that floats would round.
+
+    int64 values such as 10**18 and 10**18 + 1 are one float64.
+    """
+    integers = values.dtype.kind in "iu" or (
+        values.dtype == object and pd.api.types.infer_dtype(values) == "integer"
+    )
+    if not integers:
+        return False
+    return bool(values.max() > _EXACT_LIMIT or values.min() < -_EXACT_LIMIT)
 
 
 def _sorted_levels(values):
@@ -238,11 +386,20 @@ def _sorted_levels(values):
 # --- the grid -------------------------------------------------------------------
 
 
+def _within_exact_range(values):
+    """Whether all values lie within +-2**53, where floats hold every whole number."""
+    return bool(np.all(np.abs(values) <= _EXACT_LIMIT))
+
+
 def _grid_step(distinct):
     """The step of the regular grid that holds `distinct`, or None.
 
-    `distinct` is sorted, with at least two values.
+    `distinct` is sorted, with at least two values. Beyond +-2**53 the gaps
+    are not exact, so there is no grid to find (None).
     """
+    if not _within_exact_range(distinct):
+        return None
+
     gaps = np.diff(distinct)
     if np.all(distinct == np.round(distinct)):
         step = float(np.gcd.reduce(gaps.astype(np.int64)))
@@ -262,8 +419,11 @@ def _grid_points(distinct, step):
 
 def _numeric_kind(distinct):
     """Kind and step of a numeric target with these sorted distinct values."""
+    exact = _within_exact_range(distinct)
     if len(distinct) == 2:
-        return "binary", float(distinct[1] - distinct[0])
+        return "binary", float(distinct[1] - distinct[0]) if exact else None
+    if not exact:
+        return "continuous", None
 
     step = _grid_step(distinct) if len(distinct) <= MAX_RATING_LEVELS else None
     if step is not None and _grid_points(distinct, step) <= MAX_RATING_LEVELS:
@@ -314,8 +474,12 @@ def _categorical_profile(present, n, n_missing):
 
 
 def _as_python(values):
-    """Values as Python ints when all are whole numbers, else as floats."""
-    if np.all(values == np.round(values)):
+    """Values as Python ints when all are whole numbers within +-2**53, else floats.
+
+    Beyond +-2**53 every float is whole, and an int would show digits that
+    float64 does not hold.
+    """
+    if _within_exact_range(values) and np.all(values == np.round(values)):
         return [int(value) for value in values]
     return [float(value) for value in values]
 
@@ -345,6 +509,25 @@ def _numeric_profile(numbers, n, n_missing):
     )
 
 
+def _huge_whole_profile(present, n, n_missing):
+    """Profile of whole numbers beyond +-2**53, read exactly, not as floats.
+
+    As floats they would round (10**18 + 1 to 10**18), merging levels and
+    shifting the range; read exactly, the levels, counts and range stay
+    true. There is no grid to find out there, so the kind is continuous
+    (binary with two values: labels a classifier takes exactly).
+    """
+    distinct = _sorted_levels(present)
+    kind = "binary" if len(distinct) == 2 else "continuous"
+    if len(distinct) > MAX_RATING_LEVELS:
+        levels = counts = None
+    else:
+        levels, counts = distinct, _counts(present, distinct)
+    value_range = (distinct[0], distinct[-1])
+    advice = _ADVICE["binary" if kind == "binary" else "huge whole"]
+    return TargetProfile(kind, levels, value_range, None, counts, n_missing, n, advice)
+
+
 # A code for a missing answer is at most this share of the values.
 _RARE = 0.02
 
@@ -364,16 +547,22 @@ def _suspect_codes(numbers, distinct):
 
 
 def _stands_apart(value, rest):
-    """Whether ``value`` is off the others' grid or beyond an unused level."""
+    """Whether ``value`` is off the others' grid or beyond an unused level.
+
+    Distances between values near the float64 limit overflow to inf, which
+    still compares right.
+    """
     step = _grid_step(rest)
-    nearest = np.abs(rest - value).min()
+    with np.errstate(over="ignore"):
+        nearest = np.abs(rest - value).min()
+        span = rest[-1] - rest[0]
     next_to = step is not None and nearest <= step * (1 + _GRID_TOLERANCE)
     if next_to:
         return False
 
     nines = value == np.round(value) and set(str(abs(int(value)))) == {"9"}
     below_zero = value < 0 <= rest.min()
-    far = nearest > rest[-1] - rest[0]
+    far = nearest > span
     return bool(nines or below_zero or far)
 
 
@@ -422,7 +611,8 @@ def inspect_target(y) -> TargetProfile:
     ------
     ValueError
         If `y` is empty, all missing, constant, not 1-D, or has infinite
-        values.
+        values, complex numbers, or values that are not one per row (lists,
+        dicts).
 
     Examples
     --------
@@ -437,11 +627,14 @@ def inspect_target(y) -> TargetProfile:
     series = _as_series(y)
     present = series.dropna()
     n, n_missing = len(series), len(series) - len(present)
+    _check_plain_values(present)
     _check_not_degenerate(present, n)
 
     if isinstance(present.dtype, pd.CategoricalDtype):
         return _categorical_profile(present, n, n_missing)
 
+    if _is_huge_whole(present):
+        return _huge_whole_profile(present, n, n_missing)
     numbers = _numeric_values(present)
     if numbers is not None:
         return _numeric_profile(numbers, n, n_missing)
