@@ -324,6 +324,26 @@ def test_a_continuous_target_is_refused(ordinal_data):
         KerasOrdinalRegressor(epochs=1).fit(X, X[:, 0])
 
 
+def test_labels_that_float64_cannot_tell_apart_are_refused(ordinal_data):
+    X, y, _, _ = ordinal_data
+    huge = 10**18 + y.astype(np.int64)  # 10**18 + 1 and 10**18 + 2 are one float64
+
+    with pytest.raises(ValueError, match=r"too large for float64 .*\(y - y.min\(\)\)"):
+        KerasOrdinalRegressor(epochs=1).fit(X, huge)
+    with pytest.raises(ValueError, match="levels holds whole numbers too large"):
+        KerasOrdinalRegressor(epochs=1, levels=[10**18, 10**18 + 1]).fit(X, huge)
+
+
+def test_huge_labels_that_float64_holds_apart_train(ordinal_data):
+    X, y, _, _ = ordinal_data
+    spaced = 2**60 * y.astype(np.int64)
+
+    est = KerasOrdinalRegressor(epochs=1, random_state=0).fit(X, spaced)
+
+    assert len(est.levels_) == 5
+    assert set(est.predict(X[:20]).tolist()) <= set(spaced.tolist())
+
+
 @pytest.mark.parametrize(
     ("levels", "message"),
     [

@@ -349,11 +349,14 @@ def _given_levels(levels):
             f"levels must list each level once; {repeated[:5]} appear more "
             f"than once in {_show(array)}."
         )
+    if _is_numeric(array):
+        _refuse_merged_numbers(array, "levels")
     return array
 
 
 def _numeric_levels(y):
     """The levels of number labels: their values, with grid gaps filled."""
+    _refuse_merged_numbers(y, "y")
     values = np.asarray(y, dtype=np.float64)
     distinct = np.unique(values)
     if len(distinct) > MAX_RATING_LEVELS:
@@ -375,6 +378,32 @@ def _numeric_levels(y):
     seen = np.isclose(distinct[nearest], grid, rtol=0.0, atol=step * 1e-6)
     grid = np.where(seen, distinct[nearest], np.round(grid, 12))
     return grid.astype(dtype)
+
+
+def _refuse_merged_numbers(values, name):
+    """Refuse whole numbers that float64, which levels are found in, reads as one.
+
+    Beyond +-2**53, neighbouring whole numbers (10**18 and 10**18 + 1) are
+    one float64: as levels they would merge into one.
+    """
+    values = np.asarray(values)
+    if values.dtype.kind in "bf" or np.all(np.abs(values.astype(np.float64)) < 2**53):
+        return  # Floats already, or exact as floats.
+
+    exact = pd.unique(values.astype(object).ravel())
+    as_floats = np.asarray(exact, dtype=np.float64)
+    if len(np.unique(as_floats)) == len(exact):
+        return
+
+    _, first, counts = np.unique(as_floats, return_index=True, return_counts=True)
+    merged = exact[first[counts > 1][0]]
+    raise ValueError(
+        f"{name} holds whole numbers too large for float64 to tell apart, "
+        f"such as {merged!r} and its neighbours: beyond +-2**53 (about "
+        "9.0e15), float64 keeps about 16 significant digits, and those labels "
+        "would become one level. Subtract a baseline first (y - y.min()), or "
+        "pass the labels as text with levels=[...] in scale order."
+    )
 
 
 def _text_levels(y):
