@@ -47,11 +47,26 @@ def test_missing_values_in_X_are_found_by_column_and_row(data):
         KerasRegressor(epochs=1).fit(frame, y)
 
     message = str(error.value)
-    assert (
-        "in column 'a' (2 rows, positions 3, 5), column 'alcohol' (position 2)"
-        in message
+    assert message.startswith(
+        "Input X contains NaN and infinity: column 'a' (NaN in 2 rows, "
+        "positions 3, 5), column 'alcohol' (infinity at position 2)."
     )
     assert "SimpleImputer" in message and "RatingRegressor" in message
+
+
+def test_infinity_in_X_is_not_called_missing(data):
+    X, y = data
+    X[[4, 6], 2] = np.inf
+    X[6, 2] = -np.inf
+
+    with pytest.raises(ValueError) as error:
+        KerasRegressor(epochs=1).fit(X, y)
+
+    assert (
+        "Input X contains infinity: column 2 (infinity in 2 rows, positions 4, 6)"
+        in str(error.value)
+    )
+    assert "NaN" not in str(error.value)
 
 
 def test_nan_in_y(data):

@@ -266,6 +266,34 @@ def test_a_suspected_code_is_explained_in_the_summary():
     assert "Set it to NaN" in text
 
 
+CONTINUOUS = np.random.default_rng(0).uniform(0, 10, 500).round(3).tolist()
+
+
+@pytest.mark.parametrize(
+    ("extra", "codes"),
+    [
+        ([-0.01], ()),  # a value just below the others, not a code
+        ([10.4], ()),
+        ([-1], (-1,)),
+        ([99], (99,)),
+    ],
+)
+def test_codes_on_a_continuous_target_are_whole_numbers_apart(extra, codes):
+    assert inspect_target(CONTINUOUS + extra).suspect_codes == codes
+
+
+def test_nines_at_the_end_of_a_continuous_target_are_a_value():
+    spread = (np.array(CONTINUOUS) * 90).tolist()
+
+    assert inspect_target(spread + [999]).suspect_codes == ()
+
+
+def test_a_code_on_a_continuous_target_is_not_called_a_rating():
+    note = inspect_target(CONTINUOUS + [-1]).codes_note()
+
+    assert note.endswith("or a model learns it as a value.")
+
+
 # --- huge numbers -------------------------------------------------------------------
 
 

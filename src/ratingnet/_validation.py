@@ -74,7 +74,7 @@ def _refuse_negative_weights(weights):
 
 @contextlib.contextmanager
 def _naming_non_finite(X):
-    """Add to scikit-learn's "Input X contains NaN" where, and what to do.
+    """Replace scikit-learn's "Input X contains NaN" with where, and what to do.
 
     Its message names neither the column nor the rows, and a table of
     dozens of columns leaves the user searching.
@@ -82,38 +82,54 @@ def _naming_non_finite(X):
     try:
         yield
     except ValueError as error:
-        first_line = str(error).splitlines()[0] if str(error) else ""
-        found = first_line.startswith("Input X contains") and _non_finite_cells(X)
+        found = str(error).startswith("Input X contains") and _non_finite_cells(X)
         if not found:
             raise
+        kinds, places = found
         raise ValueError(
-            f"{first_line.rstrip('.')} {found}. Impute missing values first "
-            "(sklearn.impute.SimpleImputer in a Pipeline) and replace infinite "
-            "ones, or use RatingRegressor, which takes both."
+            f"Input X contains {' and '.join(kinds)}: {places}. Impute missing "
+            "values first (sklearn.impute.SimpleImputer in a Pipeline) and "
+            "replace infinite ones, or use RatingRegressor, which takes both."
         ) from None
 
 
+_NON_FINITE = {"NaN": np.isnan, "infinity": np.isinf}
+
+
 def _non_finite_cells(X, limit=3):
-    """Where X is missing or infinite: "in column 'a' (2 rows, positions 4, 9)"."""
+    """The kinds of non-finite values in X, and where they are, or None.
+
+    ``(["NaN"], "column 'a' (NaN in 2 rows, positions 4, 9)")``.
+    """
     if sparse.issparse(X):
         return None
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     named = isinstance(X, pd.DataFrame)
-    places = []
+
+    kinds, places = set(), []
     for position, (name, column) in enumerate(frame.items()):
         values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-        rows = np.flatnonzero(~np.isfinite(values))
-        if len(rows):
+        cells = []
+        for kind, test in _NON_FINITE.items():
+            rows = np.flatnonzero(test(values))
+            if len(rows):
+                kinds.add(kind)
+                cells.append(_rows_of(kind, rows))
+        if cells:
             label = repr(name) if named else str(position)
-            count = "" if len(rows) == 1 else f"{len(rows)} rows, "
-            plural = "" if len(rows) == 1 else "s"
-            places.append(
-                f"column {label} ({count}position{plural} {_first_few(rows)})"
-            )
+            places.append(f"column {label} ({'; '.join(cells)})")
+
     if not places:
         return None
     more = f" and {len(places) - limit} more columns" if len(places) > limit else ""
-    return "in " + ", ".join(places[:limit]) + more
+    return sorted(kinds, key=list(_NON_FINITE).index), ", ".join(places[:limit]) + more
+
+
+def _rows_of(kind, rows):
+    """ "NaN in 2 rows, positions 4, 9" or "infinity at position 2"."""
+    if len(rows) == 1:
+        return f"{kind} at position {rows[0]}"
+    return f"{kind} in {len(rows)} rows, positions {_first_few(rows)}"
 
 
 def _nullable_back(y, given):

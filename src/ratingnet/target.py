@@ -191,16 +191,17 @@ class TargetProfile:
         if not self.suspect_codes:
             return ""
         codes = " and ".join(_show(code) for code in self.suspect_codes)
+        learned = "rating" if self.kind == "rating" else "value"
         if len(self.suspect_codes) == 1:
             return (
                 f"{codes} lies apart from the other values and is rare: a code "
                 "for a missing answer? Set it to NaN (those rows are then left "
-                "out), or a model learns it as a rating."
+                f"out), or a model learns it as a {learned}."
             )
         return (
             f"{codes} lie apart from the other values and are rare: codes for "
             "a missing answer? Set them to NaN (those rows are then left out), "
-            "or a model learns them as ratings."
+            f"or a model learns them as {learned}s."
         )
 
 
@@ -432,21 +433,40 @@ def _suspect_codes(numbers, distinct):
 def _stands_apart(value, rest):
     """Whether ``value`` is off the others' grid or beyond an unused level.
 
+    Without a scale (measurements, not ratings or counts), only a whole
+    number can be a code, and only far beyond the rest or below zero:
+    -0.01 under values from 0 to 10 is a value, -1 or 99 there a code.
     Distances between values near the float64 limit overflow to inf, which
     still compares right.
     """
-    step = _grid_step(rest)
+    step = _scale_step(rest)
     with np.errstate(over="ignore"):
         nearest = np.abs(rest - value).min()
         span = rest[-1] - rest[0]
     next_to = step is not None and nearest <= step * (1 + _GRID_TOLERANCE)
-    if next_to:
+    whole = value == np.round(value)
+    if next_to or (step is None and not whole):
         return False
 
-    nines = value == np.round(value) and set(str(abs(int(value)))) == {"9"}
+    nines = whole and set(str(abs(int(value)))) == {"9"} and step is not None
     below_zero = value < 0 <= rest.min()
     far = nearest > span
     return bool(nines or below_zero or far)
+
+
+def _scale_step(values):
+    """The step of the scale that sorted `values` lie on, or None.
+
+    A scale is a rating scale (at most ``MAX_RATING_LEVELS`` points) or
+    whole numbers (counts); measurements to three decimals lie on a grid of
+    0.001, which is no scale.
+    """
+    step = _grid_step(values)
+    if step is None:
+        return None
+    if _grid_points(values, step) <= MAX_RATING_LEVELS:
+        return step
+    return step if np.all(values == np.round(values)) else None
 
 
 # A skewness above this marks a long right tail (an exponential's is 2).
