@@ -101,6 +101,19 @@ def test_parquet_brings_no_index_column(tmp_path):
     assert read["alcohol"].tolist() == sampled["alcohol"].tolist()
 
 
+def test_a_named_parquet_index_is_read_as_a_column(tmp_path):
+    path = tmp_path / "by_wine.parquet"
+    wines = _wines().assign(wine_id=np.arange(100, 140))
+    wines.sample(frac=1, random_state=0).set_index("wine_id").to_parquet(path)
+
+    read, notes = _read(path)
+
+    assert list(read.columns) == ["wine_id", *_wines().columns]
+    assert read.index.equals(pd.RangeIndex(40))
+    assert sorted(read["wine_id"]) == list(range(100, 140))
+    assert notes == []
+
+
 def test_a_parquet_index_stored_as_a_column_is_left_out(tmp_path):
     path = tmp_path / "stripped.parquet"
     _wines().assign(__index_level_0__=np.arange(40)).to_parquet(path, index=False)

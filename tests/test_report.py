@@ -34,11 +34,15 @@ def _table(rating=True, n=100):
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """A report written over a folder that exists (with --force)."""
+    """A report written over an earlier one (with --force)."""
     folder = tmp_path_factory.mktemp("report")
-    (folder / "keep.txt").write_text("not ours")
     data = folder.parent / "ratings.csv"
     _table().to_csv(data, index=False)
+    (folder / "learning_curves.png").write_bytes(b"an earlier report's plot")
+    (folder / "index.html").write_text(
+        '<html><head><meta charset="utf-8">'
+        '<meta name="generator" content="ratingnet report"><title>old</title>'
+    )
 
     argv = ["evaluate", str(data), "--target", "target", "--report", str(folder)]
     assert main([*argv, "--force", "-q", *FAST]) == 0
@@ -46,9 +50,8 @@ def report(tmp_path_factory):
 
 
 def test_report_files(report):
-    assert {"index.html", "keep.txt"} | RATING_PLOTS == {
-        p.name for p in report.iterdir()
-    }
+    assert {p.name for p in report.iterdir()} == {"index.html"} | RATING_PLOTS
+    assert not list(report.parent.glob(f".{report.name}.*"))
     for name in RATING_PLOTS:
         assert (report / name).read_bytes().startswith(PNG)
 
@@ -64,6 +67,32 @@ def test_existing_report_folder_needs_force(report, capsys):
     argv = ["evaluate", str(report.parent / "ratings.csv"), "--target", "target"]
     assert main([*argv, "--report", str(report)]) == 1
     assert "add --force" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("earlier_report", "files"),
+    [
+        (False, {"notes.txt": "the user's"}),
+        (False, {"index.html": "<html><title>the user's own page</title>"}),
+        (True, {"notes.txt": "the user's"}),
+    ],
+)
+def test_force_replaces_no_folder_with_files_of_the_users(
+    report, tmp_path, capsys, earlier_report, files
+):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    if earlier_report:
+        shutil.copytree(report, folder, dirs_exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    argv = ["evaluate", str(report.parent / "ratings.csv"), "--target", "target"]
+    assert main([*argv, "--report", str(folder), "--force", "-q", *FAST]) == 1
+
+    assert "is not replaced" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_report_of_a_continuous_target_has_no_level_confusion(tmp_path):

@@ -20,8 +20,6 @@ import contextlib
 import json
 import os
 import platform
-import shutil
-import uuid
 import warnings
 import zipfile
 from pathlib import Path
@@ -33,6 +31,7 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ._codec import Decoder, Encoder, class_path, function_reference
+from ._folders import listed, replacing
 from .exceptions import NotFittedError
 
 __all__ = ["load", "read_manifest", "save"]
@@ -83,17 +82,8 @@ def save(estimator, path, *, y=None, info=None):
     with _quiet_keras():
         manifest = _manifest(estimator, encoder, y, info)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A plain mkdir, unlike mkdtemp, gives the folder the user's usual
-    # permissions (umask), so others can read the model as they read files.
-    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
-    staging.mkdir()
-    try:
+    with replacing(path) as staging:
         _write(staging, manifest, encoder)
-        _swap(staging, path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def _folder_path(path):
@@ -268,20 +258,6 @@ def _sync(folder):
             os.close(descriptor)
 
 
-def _swap(staging, path):
-    """Rename ``staging`` to ``path``; an old ``path`` goes only afterwards."""
-    if not path.exists():
-        os.rename(staging, path)
-        return
-
-    # A folder cannot be renamed over a full one, so the old model steps
-    # aside first; if the process dies right here, it is still on disk.
-    old = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.old")
-    os.rename(path, old)
-    os.rename(staging, path)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def check_replaceable(path):
     """Raise FileExistsError unless ``path`` is new, an empty folder or a model.
 
@@ -300,11 +276,9 @@ def check_replaceable(path):
     own = _model_files(path)
     others = sorted(p.name for p in path.iterdir() if p.name not in own)
     if others:
-        listed = ", ".join(others[:5]) + (
-            f" and {len(others) - 5} more" if len(others) > 5 else ""
-        )
         raise FileExistsError(
-            f"{path} holds a saved model and also files of its own ({listed}), "
+            f"{path} holds a saved model and also files of its own "
+            f"({listed(others)}), "
             "which replacing the folder would delete, so it is not replaced. "
             "Move them out of it first, or choose another folder."
         )

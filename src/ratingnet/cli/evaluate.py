@@ -7,6 +7,7 @@ from rich.markup import escape
 from .. import __version__, metrics
 from ..evaluation import baselines, cross_validate, write_report
 from ..evaluation.crossval import HIGHER_IS_BETTER, LABELS
+from ..evaluation.report import check_replaceable as check_report_folder
 from ..evaluation.report import format_value, left_out_lines
 from . import options
 from .destinations import check_destination, writing
@@ -55,13 +56,17 @@ def add_parser(commands):
         metavar="DIR",
         help="write an HTML report (index.html) with plots as PNG files into DIR",
     )
-    options.add_output(parser, force="replace the files of an existing --report folder")
+    options.add_output(parser, force="replace an earlier report at --report")
     parser.set_defaults(run=run)
 
 
 def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
     if args.report:
+        if Path(args.report).is_dir():
+            # Before the work: a folder with more than a report is never replaced.
+            with writing(args.report, "--report"):
+                check_report_folder(args.report)
         check_destination(args.report, "--report", force=args.force, folder=True)
     setup = prepare(args, out)
     _check_folds(args.cv, len(setup.columns.y), setup.profile)

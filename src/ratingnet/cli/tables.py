@@ -132,7 +132,9 @@ def _read_parquet(path, note):
 
     pandas stores a row index that is not 0, 1, 2, ... (rows sampled or
     sorted) and reads it back as the index, which is no column; rows are
-    numbered again so that messages count them from the first.
+    numbered again so that messages count them from the first. An index
+    with a name (``df.set_index("user_id")``) holds data, and becomes a
+    column again.
     """
     try:
         frame = pd.read_parquet(path)
@@ -142,6 +144,9 @@ def _read_parquet(path, note):
             "Check that the file is complete, or save it again as CSV or Parquet."
         ) from None
 
+    named = [name for name in frame.index.names if name is not None]
+    if named:
+        frame = frame.reset_index(level=named)
     frame = frame.reset_index(drop=True)
     if _PARQUET_INDEX not in frame.columns:
         return frame

@@ -10,9 +10,21 @@ import html
 import math
 from pathlib import Path
 
+from .._folders import listed, replacing
 from .crossval import HIGHER_IS_BETTER, LABELS
 
 PAGE = "index.html"
+
+# The plots a report may hold, each as <name>.png beside the page.
+PLOTS = (
+    "predicted_vs_actual",
+    "residuals_by_level",
+    "learning_curves",
+    "level_confusion",
+)
+
+# Marks a page as ratingnet's report, so that --force replaces nothing else.
+_GENERATOR = '<meta name="generator" content="ratingnet report">'
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
@@ -31,14 +43,16 @@ pre { background: #f6f6f6; padding: 0.8em; }
 
 
 def write_report(evaluation, folder, *, main, title, facts):
-    """Write ``index.html`` and the plots as PNG files into ``folder``.
+    """Write ``index.html`` and the plots as PNG files, as the folder ``folder``.
 
     Parameters
     ----------
     evaluation : Evaluation
         What `cross_validate` returned.
     folder : str or path-like
-        Created if missing; files in it with the same names are replaced.
+        The report's folder. An existing one is replaced whole, once the
+        new report is complete, and only if it is empty or an earlier
+        report (see `check_replaceable`).
     main : str
         The model the report is about; the others are its baselines.
     title : str
@@ -49,27 +63,75 @@ def write_report(evaluation, folder, *, main, title, facts):
     -------
     pathlib.Path
         The HTML page.
+
+    Raises
+    ------
+    FileExistsError
+        If ``folder`` holds files that are not an earlier report's.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    figures = _render(evaluation, main, folder)
+    check_replaceable(folder)
 
-    body = [
-        f"<h1>{_e(title)}</h1>",
-        _facts_table(facts),
-        "<h2>Held-out predictions of all folds</h2>",
-        _overall_table(evaluation, main),
-        "<h2>Per fold</h2>",
-        _fold_table(evaluation, main),
-        "<h2>Target</h2>",
-        f"<pre>{_e(str(evaluation.target))}</pre>",
-        *_warnings(evaluation),
-        "<h2>Plots</h2>",
-        *figures,
-    ]
-    page = folder / PAGE
-    page.write_text(_page(title, body), encoding="utf-8")
-    return page
+    with replacing(folder.resolve()) as staging:
+        figures = _render(evaluation, main, staging)
+        body = [
+            f"<h1>{_e(title)}</h1>",
+            _facts_table(facts),
+            "<h2>Held-out predictions of all folds</h2>",
+            _overall_table(evaluation, main),
+            "<h2>Per fold</h2>",
+            _fold_table(evaluation, main),
+            "<h2>Target</h2>",
+            f"<pre>{_e(str(evaluation.target))}</pre>",
+            *_warnings(evaluation),
+            "<h2>Plots</h2>",
+            *figures,
+        ]
+        (staging / PAGE).write_text(_page(title, body), encoding="utf-8")
+    return folder / PAGE
+
+
+def check_replaceable(folder):
+    """Raise FileExistsError unless ``folder`` is new, empty or an earlier report.
+
+    An earlier report is the page ratingnet wrote, with its plots beside
+    it. Anything else in the folder (a page of the user's own, notes,
+    other figures) would be deleted with it, so such a folder is refused.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise FileExistsError(
+            f"{folder} is a file, not a folder. Give another folder for the report."
+        )
+    entries = sorted(path.name for path in folder.iterdir())
+    if not entries:
+        return
+
+    if not _is_report_page(folder / PAGE):
+        raise FileExistsError(
+            f"{folder} holds files ({listed(entries)}) and no report of "
+            "ratingnet's, so it is not replaced. Choose a new or empty folder "
+            "for the report."
+        )
+    own = {PAGE, *(f"{name}.png" for name in PLOTS)}
+    others = [name for name in entries if name not in own]
+    if others:
+        raise FileExistsError(
+            f"{folder} holds a report and also files of its own "
+            f"({listed(others)}), which replacing the folder would delete, so "
+            "it is not replaced. Move them out of it first, or choose another "
+            "folder."
+        )
+
+
+def _is_report_page(page):
+    try:
+        with page.open(encoding="utf-8", errors="replace") as handle:
+            return _GENERATOR in handle.read(4096)
+    except OSError:
+        return False
 
 
 def _render(evaluation, main, folder):
@@ -105,8 +167,6 @@ def _render(evaluation, main, folder):
     html_parts = []
     for name, figure, caption in drawings:
         if figure is None:
-            # Not left over from an earlier report in the same folder.
-            (folder / f"{name}.png").unlink(missing_ok=True)
             continue
         data = plots.png_bytes(figure)
         (folder / f"{name}.png").write_bytes(data)
@@ -197,7 +257,7 @@ def left_out_lines(evaluation):
 def _page(title, body):
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head>\n<body>\n"
+        f"{_GENERATOR}<title>{_e(title)}</title><style>{_STYLE}</style></head>\n<body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
     )

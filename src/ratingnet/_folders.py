@@ -1,0 +1,52 @@
+"""Writing a folder whole: into a staging folder beside it, then swapped in.
+
+A model or a report is several files. Written in place, a failure halfway
+(a full disk, Ctrl-C) would leave a mix of old and new files; written
+beside the old folder and renamed over it, the old folder stays whole
+until the new one is.
+"""
+
+import contextlib
+import os
+import shutil
+import uuid
+
+
+@contextlib.contextmanager
+def replacing(path):
+    """Yield an empty staging folder beside ``path``; on success it becomes ``path``.
+
+    An exception leaves the old folder as it was and removes the staging
+    folder.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A plain mkdir, unlike mkdtemp, gives the folder the user's usual
+    # permissions (umask), so others can read it as they read files.
+    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
+    staging.mkdir()
+    try:
+        yield staging
+        _swap(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap(staging, path):
+    """Rename ``staging`` to ``path``; an old ``path`` goes only afterwards."""
+    if not path.exists():
+        os.rename(staging, path)
+        return
+
+    # A folder cannot be renamed over a full one, so the old folder steps
+    # aside first; if the process dies right here, it is still on disk.
+    old = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.old")
+    os.rename(path, old)
+    os.rename(staging, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def listed(names, keep=5):
+    """Names joined by commas, the first ``keep`` of them: "a, b and 3 more"."""
+    shown = ", ".join(names[:keep])
+    return shown + (f" and {len(names) - keep} more" if len(names) > keep else "")
