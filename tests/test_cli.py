@@ -199,7 +199,7 @@ def _error(capsys, argv):
         (["evaluate", "@ratings.csv", "--target", "rating", "--cv", "1"],
          "--cv must be between 2"),
         (["evaluate", "@ratings.csv", "--target", "rating", "--report", "@tables"],
-         "already exists. Give another --report path, or add --force"),
+         "and no report of ratingnet's, so it is not replaced"),
         (["evaluate", "@ratings.csv", "--target", "rating", "--report", "@new.csv"],
          "is a file, not a folder"),
         (["evaluate", "--target", "rating"], "Give a DATA file or --example NAME"),
