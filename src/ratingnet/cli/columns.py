@@ -23,12 +23,28 @@ class Columns:
         Each feature's kind, "numeric" or "categorical".
     n_dropped : int
         Rows left out because their target was missing.
+    ids : tuple of str
+        Text columns left out of the features because they name each row
+        (see `id_columns`).
     """
 
     X: pd.DataFrame
     y: pd.Series | None
     kinds: dict
     n_dropped: int = 0
+    ids: tuple = ()
+
+    def ids_note(self):
+        """The note that says which columns were left out as ids; "" if none."""
+        if not self.ids:
+            return ""
+        names = ", ".join(repr(name) for name in self.ids)
+        column, it = ("column", "it") if len(self.ids) == 1 else ("columns", "them")
+        return (
+            f"note: {column} {names} left out of the features: a different text "
+            "in every row, like an id or a name, teaches a model nothing (a new "
+            f"row's value is always unseen). Name {it} in --features to keep {it}."
+        )
 
 
 def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
@@ -64,6 +80,11 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
 
     names = list(features) or [c for c in frame.columns if c not in set(drop)]
     names = [c for c in names if c != target]
+    ids = () if features else id_columns(frame[names])
+    if len(ids) < len(names):
+        names = [c for c in names if c not in ids]
+    else:
+        ids = ()  # Nothing else to learn from: the user sees the ids' warning.
     if not names:
         raise CLIError(
             f"No feature columns are left (the table has {shorten(frame.columns)}; "
@@ -80,13 +101,39 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
 
     X = frame[names]
     if target is None:
-        return Columns(X, None, column_kinds(X, categorical))
+        return Columns(X, None, column_kinds(X, categorical), ids=ids)
     present = frame[target].notna().to_numpy()
     X, y = (
         X[present].reset_index(drop=True),
         frame[target][present].reset_index(drop=True),
     )
-    return Columns(X, y, column_kinds(X, categorical), int((~present).sum()))
+    return Columns(X, y, column_kinds(X, categorical), int((~present).sum()), ids)
+
+
+# Fewer rows than this, and distinct text in every row may be chance.
+_ID_MIN_ROWS = 20
+
+
+def id_columns(X):
+    """The text columns of X that hold a different value in every row.
+
+    Wine names, titles, user ids: as a category, each value is seen once,
+    so a model learns nothing from it, and a new row's value is unseen.
+    """
+    if len(X) < _ID_MIN_ROWS:
+        return ()
+    return tuple(
+        name
+        for name, column in X.items()
+        if _is_text(column) and column.notna().all() and column.nunique() == len(column)
+    )
+
+
+def _is_text(column):
+    """Whether the column holds text, as objects, strings or categories."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.cat.categories
+    return pd.api.types.infer_dtype(column, skipna=True) == "string"
 
 
 def _refuse_dates(X):

@@ -39,6 +39,8 @@ def run(args):
     path, target = options.data_and_target(args, target=False)
     frame = read_table(path, note=out.note)
     columns = choose_columns(frame, target=target, **options.column_options(args))
+    if columns.ids:
+        out.note(columns.ids_note())
     rows = [_describe_column(frame[name], kind) for name, kind in columns.kinds.items()]
     profile, problem = _profile(frame, target, options.levels_option(args))
 

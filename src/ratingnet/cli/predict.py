@@ -183,8 +183,9 @@ def _check_categories(X, known, out=None):
             f"Column {column!r} has categories the model never saw in "
             f"training: {new} (first in row {unseen.index[0] + 1}). It "
             f"knows: {shorten(map(repr, categories), 10)}. Correct those "
-            "values, fit the model again on data that has them, or add "
-            "--allow-unseen to predict them as the model's rare ones."
+            "values, fit the model again on data that has them (or with "
+            f"--drop {column} if it names each row), or add --allow-unseen to "
+            "predict them as the model's rare ones."
         )
 
 

@@ -55,6 +55,8 @@ def prepare(args, out):
     path, target = options.data_and_target(args)
     frame = read_table(path, note=out.note)
     columns = choose_columns(frame, target=target, **options.column_options(args))
+    if columns.ids:
+        out.note(columns.ids_note())
     levels = options.levels_option(args)
     if levels is not None:
         columns.y = _positions(columns.y, levels, target, out)

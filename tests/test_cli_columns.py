@@ -1,0 +1,78 @@
+"""How the command line chooses a table's features: columns that name each row."""
+
+from ratingnet.cli import main
+from ratingnet.cli.columns import choose_columns
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def _wines(n=40):
+    """Numbers, a region, a name per wine and an integer rating."""
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "name": [f"wine {i}" for i in range(n)],
+            "alcohol": np.round(rng.uniform(8, 14, n), 1),
+            "region": rng.choice(["Alsace", "Rhône", "Loire"], n),
+            "quality": np.arange(n) % 5 + 3,
+        }
+    )
+
+
+def test_a_text_column_that_names_each_row_is_left_out_with_a_note():
+    columns = choose_columns(_wines(), target="quality")
+
+    assert list(columns.X.columns) == ["alcohol", "region"]
+    assert columns.ids == ("name",)
+    assert "column 'name' left out of the features" in columns.ids_note()
+    assert "Name it in --features to keep it." in columns.ids_note()
+
+
+@pytest.mark.parametrize("dtype", ["string", "category"])
+def test_names_as_strings_or_categories_are_ids_too(dtype):
+    wines = _wines().astype({"name": dtype})
+
+    assert choose_columns(wines, target="quality").ids == ("name",)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda frame: frame.head(19),  # too few rows to tell
+        lambda frame: frame.assign(name=frame["name"].where(frame.index != 3)),
+        lambda frame: frame.assign(name=frame["name"].replace("wine 5", "wine 4")),
+        lambda frame: frame.assign(name=np.arange(len(frame))),  # numbers
+    ],
+)
+def test_columns_that_do_not_name_each_row_in_text_stay(change):
+    columns = choose_columns(change(_wines()), target="quality")
+
+    assert "name" in columns.X.columns
+    assert columns.ids == ()
+
+
+def test_features_keep_a_named_id_column_and_a_lone_one_stays():
+    chosen = choose_columns(_wines(), target="quality", features=["name", "alcohol"])
+    alone = choose_columns(_wines()[["name", "quality"]], target="quality")
+
+    assert list(chosen.X.columns) == ["name", "alcohol"]
+    assert list(alone.X.columns) == ["name"]
+    assert chosen.ids == alone.ids == ()
+
+
+def test_fit_then_predict_by_id_on_new_rows(tmp_path, capsys):
+    wines = _wines(60)
+    wines.iloc[:40].to_csv(tmp_path / "wines.csv", index=False)
+    wines.iloc[40:].drop(columns="quality").to_csv(tmp_path / "new.csv", index=False)
+    fast = ["--model", "recipe", "--epochs", "2"]
+
+    fit = ["fit", str(tmp_path / "wines.csv"), "--target", "quality"]
+    assert main([*fit, "--out", str(tmp_path / "model"), *fast]) == 0
+    assert "column 'name' left out" in capsys.readouterr().err
+    predict = ["predict", str(tmp_path / "model"), str(tmp_path / "new.csv")]
+    assert main([*predict, "--out", str(tmp_path / "p.csv"), "--id", "name"]) == 0
+
+    predictions = pd.read_csv(tmp_path / "p.csv")
+    assert predictions["name"].tolist() == [f"wine {i}" for i in range(40, 60)]
