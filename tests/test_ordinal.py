@@ -334,6 +334,14 @@ def test_labels_that_float64_cannot_tell_apart_are_refused(ordinal_data):
         KerasOrdinalRegressor(epochs=1, levels=[10**18, 10**18 + 1]).fit(X, huge)
 
 
+def test_labels_beyond_float64s_range_are_refused(ordinal_data):
+    X, y, _, _ = ordinal_data
+    labels = np.array([10**400, *y[1:].tolist()], dtype=object)
+
+    with pytest.raises(ValueError, match=r"y holds whole numbers beyond float64's"):
+        KerasOrdinalRegressor(epochs=1).fit(X, labels)
+
+
 def test_huge_labels_that_float64_holds_apart_train(ordinal_data):
     X, y, _, _ = ordinal_data
     spaced = 2**60 * y.astype(np.int64)

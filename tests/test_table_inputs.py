@@ -66,6 +66,7 @@ def test_pandas_na_among_numbers_held_as_objects_is_missing():
     [
         ([{"k": 1}] * 20, r"Column 'o' holds dict values such as \{'k': 1\}"),
         ([[1, 2]] * 20, r"Column 'o' holds list values such as \[1, 2\]"),
+        ([(1, [2])] * 20, r"Column 'o' holds tuple values such as \(1, \[2\]\)"),
         (np.arange(20) * 1j, "Complex data not supported: column 'o' holds"),
     ],
 )

@@ -18,11 +18,11 @@ from ._ordinal_head import (
     ordinal_builder,
     prior_logits,
 )
-from ._validation import check_target_values
+from ._validation import check_target_values, preview
 from ._warnings import warn
 from .exceptions import RatingTargetWarning
 from .metrics import qwk
-from .target import MAX_RATING_LEVELS, _grid_points, _grid_step
+from .target import EXACT_LIMIT, MAX_RATING_LEVELS, _grid_points, _grid_step
 
 # What pandas calls an object array that holds only numbers.
 _NUMBER_KINDS = {"integer", "floating", "mixed-integer-float"}
@@ -387,8 +387,20 @@ def _refuse_merged_numbers(values, name):
     one float64: as levels they would merge into one.
     """
     values = np.asarray(values)
-    if values.dtype.kind in "bf" or np.all(np.abs(values.astype(np.float64)) < 2**53):
-        return  # Floats already, or exact as floats.
+    if values.dtype.kind in "bf":
+        return  # Floats already.
+    try:
+        # Strictly below: 2**53 + 1 reads as the float 2**53.
+        exact_as_floats = np.all(np.abs(values.astype(np.float64)) < EXACT_LIMIT)
+    except OverflowError:
+        raise ValueError(
+            f"{name} holds whole numbers beyond float64's range (about "
+            f"1.8e308), such as {preview(max(values.tolist(), key=abs))}. "
+            "Subtract a baseline first (y - y.min()), or pass the labels as "
+            "text with levels=[...] in scale order."
+        ) from None
+    if exact_as_floats:
+        return
 
     exact = pd.unique(values.astype(object).ravel())
     as_floats = np.asarray(exact, dtype=np.float64)

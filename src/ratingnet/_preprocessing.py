@@ -31,7 +31,6 @@
 """
 
 import warnings
-from collections.abc import Hashable
 from numbers import Integral, Real
 
 import numpy as np
@@ -39,7 +38,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ._validation import is_number
+from ._validation import is_hashable, is_number, preview
 from ._warnings import warn
 from .exceptions import RatingnetWarning
 
@@ -290,17 +289,12 @@ def _refuse_unusable_columns(table):
         try:
             pd.unique(column)
         except TypeError:
-            value = next(v for v in column if not isinstance(v, Hashable))
+            value = next(v for v in column if not is_hashable(v))
             raise ValueError(
                 f"Column {name!r} holds {type(value).__name__} values such as "
-                f"{_short(value)}, which cannot be categories. Give it numbers "
-                f"or text (X[{name!r}].astype(str)), or leave it out."
+                f"{preview(value, width=40)}, which cannot be categories. Give "
+                f"it numbers or text (X[{name!r}].astype(str)), or leave it out."
             ) from None
-
-
-def _short(value):
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _is_empty(column):

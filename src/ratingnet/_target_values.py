@@ -11,6 +11,8 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from ._validation import is_hashable, preview
+
 
 def as_series(y):
     """Return `y` as a pandas Series; one column of a table is accepted."""
@@ -87,21 +89,13 @@ def check_plain_values(present):
     for label, value in present.items():
         if isinstance(value, complex | np.complexfloating):
             _refuse_complex(value)
-        if _holds_several(value) or not _is_hashable(value):
+        if _holds_several(value) or not is_hashable(value):
             _refuse_container(label, value)
 
 
 def _holds_several(value):
     """Whether `value` is a container (list, tuple, dict, array), not text."""
     return isinstance(value, Collection) and not isinstance(value, str | bytes)
-
-
-def _is_hashable(value):
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _refuse_complex(example):
@@ -120,8 +114,3 @@ def _refuse_container(label, value):
         f"out of each {kind} first, and pass a 1-D list, array or Series of "
         "numbers or text."
     )
-
-
-def preview(value, width=60):
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."

@@ -247,5 +247,20 @@ def is_number(value):
     return True
 
 
+def is_hashable(value):
+    """Whether ``value`` can be a category or a level (a dict key)."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def preview(value, width=60):
+    """``repr(value)``, cut to ``width`` characters for a message."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _is_numeric(dtype):
     return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)

@@ -67,7 +67,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._target_values import as_series, check_plain_values, preview
+from ._target_values import as_series, check_plain_values
+from ._validation import preview
 
 __all__ = ["MAX_RATING_LEVELS", "TargetProfile", "inspect_target", "is_rating"]
 
@@ -82,7 +83,7 @@ _GRID_TOLERANCE = 1e-6
 # Within +-2**53 float64 holds every whole number; beyond it, gaps between
 # whole numbers are not exact, so no grid is looked for there. A Python int,
 # so that int64 values compare with it exactly.
-_EXACT_LIMIT = 2**53
+EXACT_LIMIT = 2**53
 
 _ADVICE = {
     "rating": (
@@ -255,7 +256,7 @@ def _is_huge_whole(values):
     )
     if not integers:
         return False
-    return bool(values.max() > _EXACT_LIMIT or values.min() < -_EXACT_LIMIT)
+    return bool(values.max() > EXACT_LIMIT or values.min() < -EXACT_LIMIT)
 
 
 def _sorted_levels(values):
@@ -272,7 +273,7 @@ def _sorted_levels(values):
 
 def _within_exact_range(values):
     """Whether all values lie within +-2**53, where floats hold every whole number."""
-    return bool(np.all(np.abs(values) <= _EXACT_LIMIT))
+    return bool(np.all(np.abs(values) <= EXACT_LIMIT))
 
 
 def _grid_step(distinct):
