@@ -614,3 +614,27 @@ def test_a_classifier_on_ratings_is_advised_against_in_options(files, capsys):
     assert err.count("--model classifier treats its levels as unordered") == 1
     assert "Use --model rating" in err
     assert "KerasRegressor(...)" not in err
+
+
+def test_text_levels_taken_in_sorted_order_are_noted_once(tmp_path, capsys):
+    path = tmp_path / "grades.csv"
+    grades = np.array(["low", "mid", "high"])
+    _table().assign(grade=lambda t: grades[t["grade"] - 1]).to_csv(path, index=False)
+    argv = ["fit", str(path), "--target", "grade", "--out", str(tmp_path / "m")]
+
+    assert main([*argv, "--model", "ordinal", "--epochs", "2"]) == 0
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.count("sorted order") == 1
+    assert "give their order with --levels" in err
+
+
+def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
+    path = tmp_path / "codes.csv"
+    _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)
+    argv = ["evaluate", str(path), "--target", "kind", "--cv", "3"]
+
+    assert main([*argv, "--model", "classifier", "--drop", "grade", *FAST]) == 0
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert "unordered" not in err

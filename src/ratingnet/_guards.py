@@ -53,18 +53,26 @@ CLASSIFICATION_METRICS = frozenset(
 _CLASSIFICATION_LOSS_WORDS = ("crossentropy", "hinge", "focal", "kl_divergence", "kld")
 
 
-def warn_classifier_on_ratings(y):
-    """Warn when a classifier is about to be fitted on rating levels.
+def misread_levels(y):
+    """The levels of ``y`` if a classifier would misread them, else None.
 
-    ``y`` is one that `is_rating` calls a rating: numbers on a grid, or a
-    pandas ordered categorical, whose levels keep their order. Up to three
-    levels coded 0, 1, 2 are taken for class codes (as ``LabelEncoder`` and
-    scikit-learn's datasets write them), not a rating.
+    ``y`` is misread when `is_rating` calls it a rating: numbers on a grid,
+    or a pandas ordered categorical, whose levels keep their order. Up to
+    three levels coded 0, 1, 2 are taken for class codes (as
+    ``LabelEncoder`` and scikit-learn's datasets write them), not a rating.
     """
     if not is_rating(y):
-        return
+        return None
     levels = list(inspect_target(y).levels)
     if len(levels) <= 3 and levels == list(range(len(levels))):
+        return None
+    return levels
+
+
+def warn_classifier_on_ratings(y):
+    """Warn when a classifier is about to be fitted on rating levels."""
+    levels = misread_levels(y)
+    if levels is None:
         return
     warn(
         CLASSIFIER_ON_RATINGS.format(

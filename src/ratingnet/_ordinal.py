@@ -418,11 +418,17 @@ def _refuse_merged_numbers(values, name):
     )
 
 
+# How the warning on text levels taken in sorted order begins.
+ASSUMED_ORDER = (
+    "y holds text labels and no levels were given, so KerasOrdinalRegressor "
+    "assumed their sorted order"
+)
+
+
 def _text_levels(y):
     levels = np.unique(y) if y.dtype.kind in "US" else _sorted_objects(y)
     warn(
-        "y holds text labels and no levels were given, so "
-        "KerasOrdinalRegressor assumed their sorted order: "
+        f"{ASSUMED_ORDER}: "
         f"{' < '.join(repr(v) for v in levels.tolist()[:12])}"
         f"{' < ...' if len(levels) > 12 else ''}. If the scale runs otherwise, "
         f"pass it lowest first: KerasOrdinalRegressor(levels={_show(levels)}).",

@@ -21,6 +21,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .._guards import CLASSIFIER_ON_RATINGS
+from .._ordinal import ASSUMED_ORDER
+
 
 class Output:
     """The consoles of one command run.
@@ -104,15 +107,23 @@ def table(title, columns, rows, *, markup=False):
 def fitting_warnings(texts):
     """The notes of warnings raised while fitting, for a command's stderr.
 
-    The library's advice on a classifier for ratings speaks of its Python
-    classes and repeats once per set of levels a fold saw; the command gave
-    its own, in options, before fitting (see ``training.prepare``).
+    The library's advice on a classifier for ratings, and on text levels an
+    ordinal model takes in sorted order, speaks of its Python classes and
+    repeats once per fold; the command gave its own, in options, before
+    fitting (see ``training.prepare``).
     """
     return [
         f"warning: {text}"
         for text in dict.fromkeys(texts)
-        if not text.startswith("RatingTargetWarning:")
+        if not text.startswith(_ADVICE_GIVEN_BEFORE)
     ]
+
+
+# How the library's advice that the command replaces begins, as logged.
+_ADVICE_GIVEN_BEFORE = tuple(
+    f"RatingTargetWarning: {start}"
+    for start in (CLASSIFIER_ON_RATINGS.split("{")[0], ASSUMED_ORDER)
+)
 
 
 def left_out(n_rows):

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from .._guards import misread_levels
 from . import models, options
 from .columns import Columns, as_categories, choose_columns, forced_categories
 from .output import left_out
@@ -71,7 +72,7 @@ def prepare(args, out):
     profile = check_target(columns, target, model, len(frame))
     if profile.suspect_codes:
         out.note(f"warning: target {target!r}: {profile.codes_note()}")
-    if profile.kind == "rating" and name == "classifier":
+    if name == "classifier" and misread_levels(columns.y) is not None:
         out.note(
             f"warning: target {target!r} is a rating, but --model classifier "
             "treats its levels as unordered classes and predicts whole levels "
