@@ -250,6 +250,16 @@ def test_a_saved_model_is_readable_as_the_users_files_are(tmp_path, regressor):
     assert mode == 0o755
 
 
+def test_a_folder_with_an_unreadable_manifest_is_named_and_kept(tmp_path, regressor):
+    folder = tmp_path / "model"
+    save(regressor, folder)
+    (folder / "ratingnet.json").write_text('{"format": ')
+
+    with pytest.raises(FileExistsError, match="holds a ratingnet.json that cannot be"):
+        save(regressor, folder)
+    assert (folder / "ratingnet.json").read_text() == '{"format": '
+
+
 def test_a_model_folder_with_other_keras_files_is_not_replaced(tmp_path, regressor):
     folder = tmp_path / "model"
     save(regressor, folder)

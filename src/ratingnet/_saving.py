@@ -267,6 +267,13 @@ def check_replaceable(path):
     """
     if not path.exists() or path.is_dir() and not any(path.iterdir()):
         return
+    if path.is_dir() and (path / MANIFEST).is_file() and not _manifest_of(path):
+        raise FileExistsError(
+            f"{path} holds a {MANIFEST} that cannot be read as a model's "
+            "(damaged, or not ratingnet's), so the folder is not replaced: it "
+            "may hold more than a model. Remove it first, or choose another "
+            "folder."
+        )
     if not path.is_dir() or not _is_manifest(path):
         raise FileExistsError(
             f"{path} exists and is not a saved ratingnet model, so it is not "
@@ -285,7 +292,10 @@ def check_replaceable(path):
 
 
 def _is_manifest(path):
-    """Whether the folder's ratingnet.json is a model's, damaged or not."""
+    """Whether the folder's ratingnet.json is a model's.
+
+    Its format says so; its other entries may be damaged.
+    """
     return _manifest_of(path).get("format") == FORMAT
 
 
