@@ -98,18 +98,29 @@ def test_an_unwritable_place_is_refused_before_the_table_is_read(
     assert "Read-only file system" in message
 
 
-def test_a_failed_save_names_the_option_and_the_path(
-    table, tmp_path, capsys, monkeypatch
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "Free some space"),
+        (PermissionError(errno.EACCES, "Permission denied"), "you may write to"),
+        (OSError(errno.ENAMETOOLONG, "File name too long"), "a shorter name"),
+        (OSError(errno.EIO, "Input/output error"), "Choose another path"),
+    ],
+)
+def test_a_failed_save_names_the_option_the_path_and_the_fix(
+    table, tmp_path, capsys, monkeypatch, error, advice
 ):
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def failing(*args, **kwargs):
+        raise error
 
-    monkeypatch.setattr(fit, "save", full)
+    monkeypatch.setattr(fit, "save", failing)
 
     assert _fit(table, tmp_path / "model") == 1
 
     message = _error(capsys)
-    assert f"--out {tmp_path / 'model'} could not be written: No space" in message
+    reason = error.strerror.split()[0]
+    assert f"--out {tmp_path / 'model'} could not be written: {reason}" in message
+    assert advice in message
     assert ".partial" not in message
 
 

@@ -8,6 +8,7 @@ name, so that a failure leaves the old file or folder as it was.
 """
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -60,10 +61,22 @@ def writing(path, option):
         raise CLIError(str(error)) from None
     except OSError as error:
         reason = error.strerror or str(error)
+        advice = _WRITING_ADVICE.get(error.errno, "Choose another path")
         raise CLIError(
-            f"{option} {path} could not be written: {reason}. Free some space "
-            "or choose another folder, and run the command again."
+            f"{option} {path} could not be written: {reason}. {advice}, and "
+            "run the command again."
         ) from None
+
+
+# What to do when writing fails, by the system's reason (errno).
+_WRITING_ADVICE = {
+    errno.ENOSPC: "Free some space, or choose a folder on another disk",
+    errno.EDQUOT: "Free some space, or choose a folder on another disk",
+    errno.EACCES: "Choose a folder you may write to",
+    errno.EPERM: "Choose a folder you may write to",
+    errno.EROFS: "Choose a folder on a disk that is not read-only",
+    errno.ENAMETOOLONG: "Choose a shorter name",
+}
 
 
 def write_table(frame, path):
