@@ -46,6 +46,11 @@ def _swap(staging, path):
     shutil.rmtree(old, ignore_errors=True)
 
 
+def blocking_file(path):
+    """The file among ``path``'s parents that keeps it from being made, or None."""
+    return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+
+
 def listed(names, keep=5):
     """Names joined by commas, the first ``keep`` of them: "a, b and 3 more"."""
     shown = ", ".join(names[:keep])

@@ -31,7 +31,7 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ._codec import Decoder, Encoder, class_path, function_reference
-from ._folders import listed, replacing
+from ._folders import blocking_file, listed, replacing
 from .exceptions import NotFittedError
 
 __all__ = ["load", "read_manifest", "save"]
@@ -98,7 +98,7 @@ def _folder_path(path):
             "model in, such as 'model'."
         )
     path = Path(path).resolve()
-    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    blocking = blocking_file(path)
     if blocking is not None:
         raise NotADirectoryError(
             f"{path} cannot be a folder: {blocking} is a file. Give another "

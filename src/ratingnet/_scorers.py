@@ -116,7 +116,7 @@ def _scoring_scale(metric, estimator, y_true):
     a model with number levels, which mean the same on the numbers.
     """
     # Imported here: the ordinal model imports the metrics, which import this.
-    from ratingnet._ordinal import _is_numeric
+    from ratingnet._ordinal import _is_numeric, _show
 
     model = _final_model(estimator)
     levels = _predicted_levels(model)
@@ -180,7 +180,7 @@ def _model_scale(model, levels, y_true):
 
 def _positions(scale, labels):
     """Each label's position in `scale`; numbers match by value (3 and 3.0)."""
-    from ratingnet._ordinal import _find
+    from ratingnet._ordinal import _find, _show
 
     labels = np.asarray(labels).ravel()
     positions = _find(scale, labels)
@@ -193,11 +193,6 @@ def _positions(scale, labels):
             "levels=[...] when fitting."
         )
     return positions.astype(np.float64)
-
-
-def _show(levels):
-    shown = np.asarray(levels).tolist()
-    return repr(shown[:12])[:-1] + (", ...]" if len(shown) > 12 else "]")
 
 
 def _position_scorers():

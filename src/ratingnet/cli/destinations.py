@@ -13,10 +13,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from .._folders import blocking_file
 from .errors import CLIError
-from .file_kinds import OTHER_FORMATS, PARQUET_SUFFIXES
+from .file_kinds import OTHER_FORMATS, PARQUET_SUFFIXES, format_and_compression
 
-_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
 _TAB_SUFFIXES = (".tsv", ".tab")
 # Formats a user may reach for that are not written: their names would
 # hold CSV text.
@@ -88,7 +88,7 @@ def write_table(frame, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    suffix, compression = _format(path)
+    suffix, compression = format_and_compression(path)
     try:
         if suffix in PARQUET_SUFFIXES:
             frame.to_parquet(partial, index=False)
@@ -100,18 +100,9 @@ def write_table(frame, path):
         partial.unlink(missing_ok=True)
 
 
-def _format(path):
-    """The format's suffix and the compression: (".csv", "gzip") for x.csv.gz."""
-    suffixes = [suffix.lower() for suffix in path.suffixes]
-    compression = _COMPRESSIONS.get(suffixes[-1]) if suffixes else None
-    if compression:
-        suffixes.pop()
-    return (suffixes[-1] if suffixes else ""), compression
-
-
 def _refuse_wrong_kind(path, option, folder):
     """A file is never replaced by a folder, nor a folder by a file."""
-    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    blocking = blocking_file(path)
     if blocking is not None:
         raise CLIError(
             f"{path} cannot be written: {blocking} is a file, not a folder. "
@@ -124,7 +115,7 @@ def _refuse_wrong_kind(path, option, folder):
 
 
 def _refuse_format(path, option):
-    suffix, compression = _format(path)
+    suffix, compression = format_and_compression(path)
     kind = _NOT_WRITTEN.get(suffix)
     if compression and suffix in PARQUET_SUFFIXES:
         kind = "a compressed Parquet file"

@@ -54,7 +54,7 @@ def refuse_other_formats(path):
     "[" before a record, array or string, or "{" before a name, which no
     header row of a CSV table begins with.
     """
-    kind = OTHER_FORMATS.get(_table_suffix(path))
+    kind = OTHER_FORMATS.get(format_and_compression(path)[0])
     if kind is None:
         with open(path, "rb") as handle:
             start = handle.read(64)
@@ -78,12 +78,16 @@ def _how_to_save(kind):
     return ""
 
 
-def _table_suffix(path):
-    """The suffix that names the format: ".json" for table.json.gz."""
+def format_and_compression(path):
+    """The suffix that names the format, and pandas' name of the compression.
+
+    (".csv", "gzip") for table.csv.gz, (".json", None) for table.json.
+    """
     suffixes = [suffix.lower() for suffix in path.suffixes]
-    if suffixes and suffixes[-1] in _COMPRESSED:
+    compression = _COMPRESSED.get(suffixes[-1]) if suffixes else None
+    if compression:
         suffixes.pop()
-    return suffixes[-1] if suffixes else ""
+    return (suffixes[-1] if suffixes else ""), compression and compression.pandas
 
 
 # Compression -----------------------------------------------------------------
@@ -94,13 +98,14 @@ class _Compression:
     open: object
     name: str
     magic: bytes
+    pandas: str
 
 
 # Compressed CSV files, by their last suffix, as pandas reads them.
 _COMPRESSED = {
-    ".gz": _Compression(gzip.open, "gzip", b"\x1f\x8b"),
-    ".bz2": _Compression(bz2.open, "bzip2", b"BZh"),
-    ".xz": _Compression(lzma.open, "xz", b"\xfd7zXZ\x00"),
+    ".gz": _Compression(gzip.open, "gzip", b"\x1f\x8b", "gzip"),
+    ".bz2": _Compression(bz2.open, "bzip2", b"BZh", "bz2"),
+    ".xz": _Compression(lzma.open, "xz", b"\xfd7zXZ\x00", "xz"),
 }
 # What reading a damaged compressed file raises (gzip's and bz2's are
 # OSErrors).
