@@ -238,6 +238,7 @@ def test_count_advice_mentions_a_log_only_for_a_long_tail():
     assert flat.kind == tailed.kind == "count"
     assert "log" not in flat.advice
     assert "long right tail" in tailed.advice
+    assert (flat.long_tailed, tailed.long_tailed) == (False, True)
 
 
 WINE_LIKE = [3, 4, 5, 6, 7, 8] * 50
@@ -313,6 +314,7 @@ def test_numbers_beyond_2_to_the_53_are_continuous(y):
     assert profile.kind == "continuous"
     assert profile.step is None
     assert len(profile.levels) == 3
+    assert profile.beyond_exact_floats == isinstance(y, np.ndarray)
 
 
 @pytest.mark.filterwarnings("error")

@@ -187,6 +187,16 @@ class TargetProfile:
             lines.append(f"note: {self.codes_note()}")
         return "\n".join(lines)
 
+    @property
+    def long_tailed(self):
+        """Whether this is a count with a long right tail (its advice says so)."""
+        return self.advice == _ADVICE["long-tailed count"]
+
+    @property
+    def beyond_exact_floats(self):
+        """Whether its whole numbers lie beyond +-2**53, where float64 rounds them."""
+        return self.advice == _ADVICE["huge whole"]
+
     def codes_note(self):
         """What ``suspect_codes`` means for the user, in one sentence; "" if none."""
         if not self.suspect_codes:

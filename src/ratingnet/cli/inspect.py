@@ -86,10 +86,17 @@ _ADVICE = {
 
 
 def _advice(profile):
-    if profile.kind == "count" and "long right tail" in profile.advice:
+    if profile.long_tailed:
         return (
             f"{_ADVICE['count']} These counts have a long right tail: predicting "
             "log(1 + count), a column you add to the table, often fits better."
+        )
+    if profile.beyond_exact_floats:
+        return (
+            f"{_ADVICE[profile.kind]} These whole numbers lie beyond +-2**53, "
+            "where the models' float64 keeps about 16 significant digits, so "
+            "nearby values become one: for ratings or counts, subtract a "
+            "baseline first (a column you add to the table)."
         )
     return _ADVICE[profile.kind]
 
