@@ -629,6 +629,34 @@ def test_text_levels_taken_in_sorted_order_are_noted_once(tmp_path, capsys):
     assert "give their order with --levels" in err
 
 
+def test_target_scaling_fits_a_sigmoid_head_of_ones_own(files, tmp_path, capsys):
+    (tmp_path / "sigmoid.py").write_text(
+        "import keras\n\n"
+        "def build(n_features_in_):\n"
+        "    return keras.Sequential([keras.Input((n_features_in_,)),\n"
+        "        keras.layers.Dense(1, activation='sigmoid')])\n"
+    )
+    model = ["--model", f"{tmp_path / 'sigmoid.py'}:build", "--epochs", "2"]
+    argv = ["fit", str(files["ratings.csv"]), "--target", "rating", *model]
+
+    refused = _error(capsys, [*argv, "--out", str(tmp_path / "a")])
+    assert (
+        main([*argv, "--out", str(tmp_path / "b"), "--target-scaling", "minmax"]) == 0
+    )
+
+    assert "The model ends in sigmoid" in refused
+    assert "target_scaling='minmax'" in refused
+
+
+def test_target_scaling_is_refused_for_models_that_scale_their_own(files, capsys):
+    argv = ["evaluate", str(files["ratings.csv"]), "--target", "rating"]
+
+    message = _error(capsys, [*argv, "--model", "ordinal", "--target-scaling", "none"])
+
+    assert "--target-scaling is a setting of KerasRegressor" in message
+    assert "--model ordinal" in message
+
+
 def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)

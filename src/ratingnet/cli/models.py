@@ -107,7 +107,7 @@ def describe():
     return "\n".join(lines)
 
 
-def make_model(name, kinds, *, seed, epochs=None, batch_size=None):
+def make_model(name, kinds, *, seed, epochs=None, batch_size=None, target_scaling=None):
     """The estimator for ``--model name``, with the columns encoded if needed.
 
     Parameters
@@ -120,6 +120,8 @@ def make_model(name, kinds, *, seed, epochs=None, batch_size=None):
         The estimator's ``random_state``.
     epochs, batch_size : int or None
         Override the entry's own settings when given.
+    target_scaling : {"standard", "minmax", "none"} or None
+        KerasRegressor's ``target_scaling`` ("none" for None), when given.
 
     Returns
     -------
@@ -131,11 +133,24 @@ def make_model(name, kinds, *, seed, epochs=None, batch_size=None):
         params["epochs"] = epochs
     if batch_size is not None:
         params["batch_size"] = batch_size
+    if target_scaling is not None:
+        _check_scales_target(name, choice)
+        params["target_scaling"] = None if target_scaling == "none" else target_scaling
 
     estimator = getattr(ratingnet, choice.estimator)(**params)
     if not choice.encode:
         return estimator
     return Pipeline([("columns", make_encoder(kinds)), ("estimator", estimator)])
+
+
+def _check_scales_target(name, choice):
+    if choice.estimator != "KerasRegressor":
+        raise CLIError(
+            f"--target-scaling is a setting of KerasRegressor: --model recipe, "
+            f"default or your own function; --model {name} ({choice.about}) "
+            "scales its target its own way. Leave --target-scaling out, or "
+            "choose one of those models."
+        )
 
 
 def encodes_columns(name):

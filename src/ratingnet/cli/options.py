@@ -6,6 +6,7 @@ import textwrap
 
 from .. import datasets
 from .._base import BaseKerasEstimator
+from .._regressor import KerasRegressor
 from . import models
 from .columns import split_names
 from .docs import parameter, summary
@@ -68,7 +69,7 @@ def add_columns(parser):
 
 
 def add_model(parser):
-    """``--model``, ``--epochs``, ``--batch-size`` and ``--seed``."""
+    """``--model``, ``--epochs``, ``--batch-size``, ``--target-scaling``, ``--seed``."""
     group = parser.add_argument_group("model")
     group.add_argument(
         "--model",
@@ -88,6 +89,12 @@ def add_model(parser):
         type=_positive_int,
         metavar="N",
         help=parameter(BaseKerasEstimator, "batch_size") + " Default: the model's own.",
+    )
+    group.add_argument(
+        "--target-scaling",
+        choices=["standard", "minmax", "none"],
+        help=parameter(KerasRegressor, "target_scaling").split(" With scaling")[0]
+        + " For --model recipe, default and your own function. Default: standard.",
     )
     group.add_argument(
         "--seed",

@@ -68,6 +68,7 @@ def prepare(args, out):
         seed=args.seed,
         epochs=args.epochs,
         batch_size=args.batch_size,
+        target_scaling=args.target_scaling,
     )
     profile = check_target(columns, target, model, len(frame))
     if profile.suspect_codes:
