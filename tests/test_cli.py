@@ -657,6 +657,18 @@ def test_target_scaling_is_refused_for_models_that_scale_their_own(files, capsys
     assert "--model ordinal" in message
 
 
+def test_evaluate_says_what_it_cross_validated(files, capsys):
+    argv = ["evaluate", str(files["ratings.csv"]), "--target", "rating", "--cv", "3"]
+
+    assert main([*argv, "--drop", "id", *FAST]) == 0
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith(
+        "rating on ratings.csv: 119 rows, 4 feature columns; predicting 'rating' "
+        "(rating, 1 to 5)."
+    )
+
+
 def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)

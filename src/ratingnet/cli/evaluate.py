@@ -76,7 +76,8 @@ def run(args):
     evaluation = _cross_validate(out, candidates, setup.columns, args)
 
     # The results come first: a report that cannot be written loses nothing.
-    out.show(*_tables(evaluation, setup.name), *left_out_lines(evaluation))
+    out.show(_heading(setup), *_tables(evaluation, setup.name))
+    out.show(*left_out_lines(evaluation))
     for text in fitting_warnings(evaluation.warnings):
         out.note(text)
     report = None
@@ -86,6 +87,19 @@ def run(args):
         out.show(f"\nReport: {report}")
     out.json(_as_json(evaluation, args, setup, report))
     return 0
+
+
+def _heading(setup):
+    """What was cross-validated: the model, the table and the target."""
+    X, profile = setup.columns.X, setup.profile
+    low, high = profile.range
+    scale = f"{profile.kind}, {low} to {high}"
+    if setup.levels is not None:
+        scale = "levels " + " < ".join(setup.levels)
+    return (
+        f"{setup.name} on {Path(setup.path).name}: {len(X):,} rows, "
+        f"{X.shape[1]} feature columns; predicting {setup.target!r} ({scale})."
+    )
 
 
 def _check_folds(cv, n_rows, profile):
