@@ -669,6 +669,17 @@ def test_evaluate_says_what_it_cross_validated(files, capsys):
     )
 
 
+def test_evaluate_notes_folds_with_few_held_out_rows(tmp_path, capsys):
+    path = tmp_path / "tiny.csv"
+    _table(30).to_csv(path, index=False)
+    argv = ["evaluate", str(path), "--target", "rating", "--drop", "id"]
+
+    assert main([*argv, "--cv", "5", *FAST]) == 0
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert "note: 29 rows in 5 folds leave 5 to 6 held-out rows per fold" in err
+
+
 def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)

@@ -70,6 +70,8 @@ def run(args):
         check_destination(args.report, "--report", force=args.force, folder=True)
     setup = prepare(args, out)
     _check_folds(args.cv, len(setup.columns.y), setup.profile)
+    if len(setup.columns.y) < _FEW_HELD_OUT * args.cv:
+        out.note(_few_rows_note(len(setup.columns.y), args.cv))
 
     kinds = setup.columns.kinds
     candidates = {setup.name: setup.model, **baselines(kinds, seed=args.seed)}
@@ -99,6 +101,19 @@ def _heading(setup):
     return (
         f"{setup.name} on {Path(setup.path).name}: {len(X):,} rows, "
         f"{X.shape[1]} feature columns; predicting {setup.target!r} ({scale})."
+    )
+
+
+# Fewer held-out rows than this per fold, and a fold's scores are noise.
+_FEW_HELD_OUT = 10
+
+
+def _few_rows_note(n_rows, cv):
+    fewest = n_rows // cv
+    return (
+        f"note: {n_rows} rows in {cv} folds leave {fewest} to {-(-n_rows // cv)} "
+        "held-out rows per fold: the scores below are uncertain, and their "
+        "differences may be chance."
     )
 
 

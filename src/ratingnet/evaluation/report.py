@@ -81,6 +81,9 @@ def write_report(evaluation, folder, *, main, title, facts):
             _overall_table(evaluation, main),
             "<h2>Per fold</h2>",
             _fold_table(evaluation, main),
+            '<p class="note">A fold\'s seconds are its preparation, training and '
+            "scoring; folds that ratingnet trained together, in one program, "
+            "share that program's time equally.</p>",
             "<h2>Target</h2>",
             f"<pre>{_e(str(evaluation.target))}</pre>",
             *_warnings(evaluation),
