@@ -46,9 +46,10 @@ class Setup:
 
 def _positions(y, levels, target, out):
     """The target as the positions of its --levels, and a note saying which."""
+    positions = level_positions(y, levels, target)
     named = ", ".join(f"{level}={i}" for i, level in enumerate(levels, start=1))
     out.note(f"The target's levels, lowest first: {named}.")
-    return level_positions(y, levels, target)
+    return positions
 
 
 def prepare(args, out):
