@@ -69,3 +69,23 @@ def test_a_warm_refit_on_other_columns_changes_nothing(regression_data):
 
     assert est.n_features_in_ == X.shape[1]
     np.testing.assert_array_equal(est.predict(X), before)
+
+
+def test_a_warm_refit_that_fails_after_training_keeps_weights_and_history(
+    regression_data, monkeypatch
+):
+    X, y = regression_data
+    est = KerasRegressor(epochs=2, warm_start=True, random_state=0).fit(X, y)
+    weights = [w.copy() for w in est.model_.get_weights()]
+    history = {name: list(values) for name, values in est.history_.items()}
+
+    def failing(*args, **kwargs):
+        raise MemoryError("no room for the prediction program")
+
+    monkeypatch.setattr("ratingnet._base._engine.predict_program", failing)
+    with pytest.raises(MemoryError):
+        est.fit(X, y)
+
+    assert est.history_ == history
+    for kept, now in zip(weights, est.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(kept, now)

@@ -404,19 +404,23 @@ class BaseKerasEstimator(BaseEstimator):
         With several replicas (an ensemble), ``model_`` holds the first and
         the history is the members' mean.
         """
-        self._state = result.state
         warn_if_diverged(result.state["model"]["trainable"])
-        self._spec.assign(_first_replica(result.state["model"]))
+        members = _members(result.state["model"])
+        predict_program = _engine.predict_program(
+            self._spec.key, self.model_, ensemble=members is not None
+        )
         new = {
             name: _member_mean(values)
             for name, values in result.history.items()
             if not (name.startswith("val_") and np.all(np.isnan(values)))
         }
-        _extend_aligned(self.history_, new)
-        self._members = _members(result.state["model"])
-        self._predict_program = _engine.predict_program(
-            self._spec.key, self.model_, ensemble=self._members is not None
-        )
+
+        # What can fail is done: the estimator changes only from here on,
+        # so that a refit that fails leaves it as it was.
+        self._state, self._members = result.state, members
+        self._predict_program = predict_program
+        self.history_ = _extended(self.history_, new)
+        self._spec.assign(_first_replica(result.state["model"]))
 
     def _seeds(self, random_state):
         rng = check_random_state(random_state)
@@ -525,17 +529,21 @@ class BaseKerasEstimator(BaseEstimator):
         return tags
 
 
-def _extend_aligned(history, new):
-    """Extend ``history`` by this fit's epochs, NaN where a name has none.
+def _extended(history, new):
+    """A copy of ``history`` extended by this fit's epochs, NaN where a name has none.
 
     A warm start with validation data after a fit without it (or the other
     way round) keeps every list one value per epoch.
     """
     done = len(history.get("loss", []))
     epochs = len(new["loss"])
-    for name in dict.fromkeys([*history, *new]):
-        values = history.setdefault(name, [float("nan")] * done)
-        values.extend(new.get(name, [float("nan")] * epochs))
+    return {
+        name: [
+            *history.get(name, [float("nan")] * done),
+            *new.get(name, [float("nan")] * epochs),
+        ]
+        for name in dict.fromkeys([*history, *new])
+    }
 
 
 def _member_mean(values):
