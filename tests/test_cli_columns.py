@@ -55,11 +55,13 @@ def test_columns_that_do_not_name_each_row_in_text_stay(change):
 
 def test_features_keep_a_named_id_column_and_a_lone_one_stays():
     chosen = choose_columns(_wines(), target="quality", features=["name", "alcohol"])
+    categorical = choose_columns(_wines(), target="quality", categorical=["name"])
     alone = choose_columns(_wines()[["name", "quality"]], target="quality")
 
     assert list(chosen.X.columns) == ["name", "alcohol"]
+    assert "name" in categorical.X.columns
     assert list(alone.X.columns) == ["name"]
-    assert chosen.ids == alone.ids == ()
+    assert chosen.ids == categorical.ids == alone.ids == ()
 
 
 def test_fit_then_predict_by_id_on_new_rows(tmp_path, capsys):

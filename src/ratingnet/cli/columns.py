@@ -80,7 +80,12 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
 
     names = list(features) or [c for c in frame.columns if c not in set(drop)]
     names = [c for c in names if c != target]
-    ids = () if features else id_columns(frame[names])
+    # Columns the user named (--features, --categorical) are never ids.
+    ids = (
+        ()
+        if features
+        else id_columns(frame[names].drop(columns=categorical, errors="ignore"))
+    )
     if len(ids) < len(names):
         names = [c for c in names if c not in ids]
     else:
