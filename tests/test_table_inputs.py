@@ -45,6 +45,65 @@ def test_dates_with_a_time_zone_and_pyarrow_durations_are_numbers():
     assert np.isfinite(preprocessor.transform(X)).all()
 
 
+@pytest.mark.parametrize(
+    "as_given",
+    [
+        lambda dates: dates.astype(object),  # Timestamps, as .apply gives them
+        lambda dates: dates.dt.strftime("%Y-%m-%d"),  # ISO text
+    ],
+)
+def test_dates_as_objects_or_text_read_as_dates(as_given):
+    X = _dates()
+    preprocessor = TablePreprocessor().fit(X)
+    given = X.assign(sold=as_given(X["sold"]))
+
+    np.testing.assert_allclose(
+        _encoded(preprocessor, given, "sold"), _encoded(preprocessor, X, "sold")
+    )
+
+
+def test_timestamps_as_objects_train_as_dates():
+    X = _dates()
+    given = X.assign(sold=X["sold"].astype(object))
+
+    preprocessor = TablePreprocessor().fit(given)
+
+    assert preprocessor.number_kinds_["sold"] == "dates"
+    np.testing.assert_allclose(
+        _encoded(preprocessor, given, "sold"),
+        _encoded(TablePreprocessor().fit(X), X, "sold"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda X: X.assign(sold=np.arange(40.0)),
+            "Column 'sold' held dates in training, but here it holds numbers",
+        ),
+        (
+            lambda X: X.assign(sold=["2020-13-45"] * 40),
+            "pandas cannot read as dates",
+        ),
+        (
+            lambda X: X.assign(count=X["sold"]),
+            "Column 'count' held numbers in training, but here it holds dates",
+        ),
+        (
+            lambda X: X.assign(flag=np.where(X["flag"], "yes", "no")),
+            "Column 'flag' held True/False values in training, but here it holds 'yes'",
+        ),
+    ],
+)
+def test_a_column_of_another_kind_at_predict_is_refused(change, message):
+    X = _dates().assign(count=np.arange(40) % 7 * 1.5, flag=np.arange(40) % 3 == 0)
+    preprocessor = TablePreprocessor().fit(X)
+
+    with pytest.raises(ValueError, match=message):
+        preprocessor.transform(change(X))
+
+
 def test_pandas_na_among_numbers_held_as_objects_is_missing():
     counts = pd.array([1, 2, None, 4] * 10, dtype="Int64")
     X = pd.DataFrame({"count": counts, "size": np.arange(40.0)})

@@ -113,8 +113,11 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
             )
         self.dropped_columns_ = empty
         kept = table.drop(columns=empty)
-        categorical = [c for c in kept.columns if _is_categorical(kept[c])]
+        kinds = {c: _kind(kept[c]) for c in kept.columns}
+        categorical = [c for c, kind in kinds.items() if kind == "text"]
         numeric = [c for c in kept.columns if c not in categorical]
+        # What each number column held, to read the same kind at predict.
+        self.number_kinds_ = {c: kinds[c] for c in numeric}
 
         self._fit_numbers(kept[numeric])
         self._fit_categories(kept[categorical])
@@ -130,7 +133,7 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         ]
         flags = [c for c in numbers.columns if numbers[c].nunique() <= 2]
         numbers = numbers[[c for c in numbers.columns if c not in flags] + flags]
-        values = _as_numbers(numbers)
+        values = _as_numbers(numbers, self.number_kinds_)
         self.numeric_columns_ = list(numbers.columns)
         self.n_periodic_ = len(numbers.columns) - len(flags)
 
@@ -204,7 +207,9 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
 
         Returns the number of columns written.
         """
-        values = _as_numbers(table[self.numeric_columns_])
+        # Models saved before the kinds were kept read every column as numbers.
+        kinds = getattr(self, "number_kinds_", {})
+        values = _as_numbers(table[self.numeric_columns_], kinds)
         self._log(values)
         np.copyto(values, self.medians_, where=np.isnan(values))
         values -= self.medians_
@@ -314,9 +319,14 @@ def _distinct(column):
     return np.unique(values[~np.isnan(values)])
 
 
-def _as_numbers(frame):
-    """The columns of ``frame`` as a new float64 array, missing values as NaN."""
-    frame = _times_in_seconds(frame)
+def _as_numbers(frame, kinds=None):
+    """The columns of ``frame`` as a new float64 array, missing values as NaN.
+
+    ``kinds`` maps a column to what it held in training (see `_kind`): a
+    column is read as that kind, and refused when it holds another.
+    """
+    kinds = {name: kinds.get(name, "numbers") for name in frame} if kinds else {}
+    frame = _times_in_seconds(frame, kinds)
     try:
         return frame.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     except (TypeError, ValueError):
@@ -334,40 +344,110 @@ def _as_numbers(frame):
     for name in frame.columns:
         text = [v for v in frame[name] if not (pd.isna(v) or is_number(v))]
         if text:
+            held = _KIND_NAMES[kinds.get(name, "numbers")]
             raise ValueError(
-                f"Column {name!r} held numbers in training, but here it holds "
-                f"{text[0]!r}, which is not a number. Give it numbers, or NaN "
+                f"Column {name!r} held {held} in training, but here it holds "
+                f"{text[0]!r}, which is not a number. Give it {held}, or NaN "
                 "where a value is missing."
             ) from None
     raise failure
 
 
-def _times_in_seconds(frame):
+# What a column holds, as messages name it.
+_KIND_NAMES = {
+    "numbers": "numbers",
+    "flags": "True/False values",
+    "dates": "dates",
+    "durations": "durations",
+    "text": "text",
+}
+
+
+def _kind(column):
+    """What a column holds: "numbers", "flags", "dates", "durations" or "text".
+
+    An object column takes the kind of its values (numbers, Timestamps);
+    text, categories and mixed values are "text".
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "text"
+    time_kind = getattr(dtype, "kind", None)
+    if time_kind in ("M", "m"):
+        return "dates" if time_kind == "M" else "durations"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "flags"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numbers"
+    if pd.api.types.is_object_dtype(dtype):
+        return _OBJECT_KINDS.get(pd.api.types.infer_dtype(column, skipna=True), "text")
+    return "text"
+
+
+# What pandas infers for an object column, by the kind its values make: as
+# a ColumnTransformer's passthrough columns beside text ones arrive, or
+# dates after .astype(object) or a row-wise apply.
+_OBJECT_KINDS = {
+    "integer": "numbers",
+    "floating": "numbers",
+    "mixed-integer-float": "numbers",
+    "decimal": "numbers",
+    "boolean": "flags",
+    "datetime": "dates",
+    "datetime64": "dates",
+    "date": "dates",
+    "timedelta": "durations",
+    "timedelta64": "durations",
+}
+
+
+def _times_in_seconds(frame, kinds):
     """``frame`` with dates as seconds since 1970 and durations as seconds.
 
     NumPy counts a date in its dtype's unit: the same dates in microseconds
-    and in nanoseconds would read as numbers a thousand times apart.
+    and in nanoseconds would read as numbers a thousand times apart. A
+    column that held dates (or durations) in training is read as such, text
+    included; dates where numbers were, or numbers where dates were, are
+    refused.
     """
-    times = [i for i, dtype in enumerate(frame.dtypes) if _is_time(dtype)]
-    if not times:
+    converted = {}
+    for i, name in enumerate(frame.columns):
+        column = frame.iloc[:, i]
+        given = _kind(column)
+        trained = kinds.get(name, given)
+        times = {given, trained} & {"dates", "durations"}
+        if times and given not in (trained, "text"):
+            raise ValueError(
+                f"Column {name!r} held {_KIND_NAMES[trained]} in training, but "
+                f"here it holds {_KIND_NAMES[given]}. Give it "
+                f"{_KIND_NAMES[trained]}, as in training."
+            )
+        if trained in ("dates", "durations"):
+            converted[i] = _seconds(column, name, trained)
+    if not converted:
         return frame
 
     frame = frame.copy(deep=False)
-    for i in times:
-        frame.isetitem(i, _seconds(frame.iloc[:, i]))
+    for i, seconds in converted.items():
+        frame.isetitem(i, seconds)
     return frame
 
 
-def _is_time(dtype):
-    """Dates and durations, NumPy's, pandas' and pyarrow's."""
-    return getattr(dtype, "kind", None) in ("m", "M")
-
-
-def _seconds(column):
-    if column.dtype.kind == "m":
-        return column / pd.Timedelta(seconds=1)
-    epoch = pd.Timestamp(0, tz=None if column.dt.tz is None else "UTC")
-    return (column - epoch) / pd.Timedelta(seconds=1)
+def _seconds(column, name, kind):
+    """Dates as seconds since 1970 (in UTC), or durations as seconds."""
+    try:
+        if kind == "durations":
+            return pd.to_timedelta(column) / pd.Timedelta(seconds=1)
+        is_dates = getattr(column.dtype, "kind", None) == "M"
+        times = column if is_dates else pd.to_datetime(column, utc=True)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"Column {name!r} held {kind} in training, but here it holds values "
+            f"that pandas cannot read as {kind} ({error}). Give it {kind}, or "
+            "NaT where one is missing."
+        ) from None
+    epoch = pd.Timestamp(0, tz=None if times.dt.tz is None else "UTC")
+    return (times - epoch) / pd.Timedelta(seconds=1)
 
 
 def _soft_clip(x):
@@ -430,31 +510,9 @@ def _as_frame(X):
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
 
 
-# What pandas infers for an object column that holds numbers (or flags) only,
-# as a ColumnTransformer's passthrough columns beside text ones arrive.
-_NUMBERS_AS_OBJECTS = (
-    "integer",
-    "floating",
-    "mixed-integer-float",
-    "decimal",
-    "boolean",
-)
-
-
 def _is_categorical(column):
-    """Anything but numbers, flags, dates and durations: categories as text.
-
-    An object column whose values are all numbers counts as numbers.
-    """
-    dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return True
-    types = pd.api.types
-    if types.is_object_dtype(dtype):
-        return types.infer_dtype(column, skipna=True) not in _NUMBERS_AS_OBJECTS
-    return not (
-        types.is_numeric_dtype(dtype) or types.is_bool_dtype(dtype) or _is_time(dtype)
-    )
+    """Anything but numbers, flags, dates and durations: categories as text."""
+    return _kind(column) == "text"
 
 
 def _one_hot(column, levels):
