@@ -274,19 +274,30 @@ CONTINUOUS = np.random.default_rng(0).uniform(0, 10, 500).round(3).tolist()
     ("extra", "codes"),
     [
         ([-0.01], ()),  # a value just below the others, not a code
-        ([10.4], ()),
+        ([10.4], ()),  # beyond the others, but nearer than their span
         ([-1], (-1,)),
+        ([-1.5], ()),
         ([99], (99,)),
+        ([99.9], (99.9,)),
+        ([-99.9], (-99.9,)),
+        ([9999.9], (9999.9,)),
     ],
 )
 def test_codes_on_a_continuous_target_are_whole_numbers_apart(extra, codes):
     assert inspect_target(CONTINUOUS + extra).suspect_codes == codes
 
 
-def test_nines_at_the_end_of_a_continuous_target_are_a_value():
+def test_a_top_measurement_written_in_nines_is_a_value():
+    prices = (np.array(CONTINUOUS) * 0.9).round(2).tolist()
+
+    assert inspect_target(prices + [9.99]).suspect_codes == ()
+
+
+def test_nines_at_the_end_of_a_continuous_target_are_a_code():
     spread = (np.array(CONTINUOUS) * 90).tolist()
 
-    assert inspect_target(spread + [999]).suspect_codes == ()
+    assert inspect_target(spread + [999]).suspect_codes == (999,)
+    assert inspect_target(spread + [910.5]).suspect_codes == ()
 
 
 def test_a_code_on_a_continuous_target_is_not_called_a_rating():

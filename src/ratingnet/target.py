@@ -442,11 +442,13 @@ def _suspect_codes(numbers, distinct):
 
 
 def _stands_apart(value, rest):
-    """Whether ``value`` is off the others' grid or beyond an unused level.
+    """Whether ``value`` is off the others' scale: nines, far, or below zero.
 
-    Without a scale (measurements, not ratings or counts), only a whole
-    number can be a code, and only far beyond the rest or below zero:
-    -0.01 under values from 0 to 10 is a value, -1 or 99 there a code.
+    Next to the others on their scale (9 beside 3-8), a value is a level.
+    Otherwise a code lies farther from the rest than their span (99.9
+    beside 0-10), or is written in nines (99) or negative where the rest
+    is not (-1); without a scale (measurements), those two only as whole
+    numbers: 9.99 or -0.01 beside values from 0 to 10 are values.
     Distances between values near the float64 limit overflow to inf, which
     still compares right.
     """
@@ -454,15 +456,14 @@ def _stands_apart(value, rest):
     with np.errstate(over="ignore"):
         nearest = np.abs(rest - value).min()
         span = rest[-1] - rest[0]
-    next_to = step is not None and nearest <= step * (1 + _GRID_TOLERANCE)
-    whole = value == np.round(value)
-    if next_to or (step is None and not whole):
+    if step is not None and nearest <= step * (1 + _GRID_TOLERANCE):
         return False
 
-    nines = whole and set(str(abs(int(value)))) == {"9"} and step is not None
-    below_zero = value < 0 <= rest.min()
     far = nearest > span
-    return bool(nines or below_zero or far)
+    written_as_code = step is not None or value == np.round(value)
+    nines = set(f"{abs(value):.12g}".replace(".", "")) == {"9"}
+    below_zero = value < 0 <= rest.min()
+    return bool(far or written_as_code and (nines or below_zero))
 
 
 def _scale_step(values):
