@@ -114,6 +114,23 @@ def test_a_named_parquet_index_is_read_as_a_column(tmp_path):
     assert notes == []
 
 
+@pytest.mark.parametrize(
+    "indexed",
+    [
+        lambda wines: wines.set_index("alcohol", drop=False),  # also a column
+        lambda wines: wines.rename_axis("row"),  # counts the rows
+    ],
+)
+def test_a_named_parquet_index_that_adds_nothing_is_left_out(tmp_path, indexed):
+    path = tmp_path / "indexed.parquet"
+    indexed(_wines()).to_parquet(path)
+
+    read, notes = _read(path)
+
+    assert list(read.columns) == list(_wines().columns)
+    assert read.index.equals(pd.RangeIndex(40))
+
+
 def test_a_parquet_index_stored_as_a_column_is_left_out(tmp_path):
     path = tmp_path / "stripped.parquet"
     _wines().assign(__index_level_0__=np.arange(40)).to_parquet(path, index=False)

@@ -144,8 +144,10 @@ def _read_parquet(path, note):
             "Check that the file is complete, or save it again as CSV or Parquet."
         ) from None
 
-    named = [name for name in frame.index.names if name is not None]
-    if named:
+    # A named index that counts the rows (a RangeIndex) tells the row's
+    # position only, and one that is also a column is there already.
+    named = [n for n in frame.index.names if n is not None and n not in frame.columns]
+    if named and not isinstance(frame.index, pd.RangeIndex):
         frame = frame.reset_index(level=named)
     frame = frame.reset_index(drop=True)
     if _PARQUET_INDEX not in frame.columns:

@@ -38,10 +38,10 @@ def check_target(columns, column, estimator, n_rows):
         raise CLIError(
             f"The target column {column!r} is not numeric (values such as "
             f"{levels}), and the chosen model is a regressor, which predicts "
-            "numbers. Give the levels' order with --levels (lowest first: "
-            "--levels poor,fair,good), which fit, evaluate and predict take, "
-            "or encode them as numbers in their order (e.g. 1-5); for unordered "
-            "labels, `ratingnet fit --model classifier` fits a classifier."
+            "numbers. Give the levels' order with --levels, lowest first (fit "
+            "and evaluate take it; predict reads it from the model), or encode "
+            "them as numbers in their order (e.g. 1-5); for unordered labels, "
+            "`ratingnet fit --model classifier` fits a classifier."
         )
     return profile
 
