@@ -34,14 +34,19 @@ def _table(rating=True, n=100):
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """A report written over an earlier one (with --force)."""
+    """A report written over an earlier one (with --force).
+
+    The earlier one is of an older ratingnet (its page without the generator
+    mark), in a folder a file browser has shown.
+    """
     folder = tmp_path_factory.mktemp("report")
     data = folder.parent / "ratings.csv"
     _table().to_csv(data, index=False)
     (folder / "learning_curves.png").write_bytes(b"an earlier report's plot")
+    (folder / ".DS_Store").write_bytes(b"\0")
     (folder / "index.html").write_text(
-        '<html><head><meta charset="utf-8">'
-        '<meta name="generator" content="ratingnet report"><title>old</title>'
+        '<html><head><meta charset="utf-8"><title>old</title></head><body>'
+        "<h1>recipe on ratings.csv</h1><h2>Held-out predictions of all folds</h2>"
     )
 
     argv = ["evaluate", str(data), "--target", "target", "--report", str(folder)]

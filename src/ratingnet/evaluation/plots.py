@@ -25,8 +25,13 @@ def png_bytes(figure):
     return buffer.getvalue()
 
 
-def predicted_vs_actual(evaluation):
-    """Held-out predictions against the truth, one panel per model."""
+def predicted_vs_actual(evaluation, main=None):
+    """Held-out predictions against the truth, one panel per model.
+
+    ``main``, the model a report is about, is not needed: every model has
+    its panel.
+    """
+    del main
     names = list(evaluation.predictions)
     figure = Figure(figsize=(_PANEL[0] * len(names), _PANEL[1]), layout="constrained")
     axes = figure.subplots(1, len(names), sharex=True, sharey=True, squeeze=False)[0]

@@ -15,16 +15,31 @@ from .crossval import HIGHER_IS_BETTER, LABELS
 
 PAGE = "index.html"
 
-# The plots a report may hold, each as <name>.png beside the page.
-PLOTS = (
-    "predicted_vs_actual",
-    "residuals_by_level",
-    "learning_curves",
-    "level_confusion",
-)
+# The plots a report may draw, each a function of ``plots`` written as
+# <name>.png beside the page, with its caption ({main} names the model).
+CAPTIONS = {
+    "predicted_vs_actual": (
+        "Held-out predictions against the actual values; the line is perfect."
+    ),
+    "residuals_by_level": (
+        "Residuals of {main}, by actual level: a box off the zero line is a "
+        "level the model pulls toward the middle or pushes away."
+    ),
+    "learning_curves": (
+        "Loss per epoch on each fold's training rows, and on rows the model "
+        "did not train on (its own early-stopping rows, or the first fold's "
+        "held-out rows); a rising validation loss means more epochs overfit."
+    ),
+    "level_confusion": "How often {main}'s rounded prediction lands on each level.",
+}
 
-# Marks a page as ratingnet's report, so that --force replaces nothing else.
+# Marks a page as ratingnet's report, so that --force replaces nothing else;
+# pages written before the mark are known by their first heading.
 _GENERATOR = '<meta name="generator" content="ratingnet report">'
+_REPORT_MARKS = (_GENERATOR, "<h2>Held-out predictions of all folds</h2>")
+
+# Files that file browsers leave in a folder they showed.
+_BROWSER_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
@@ -118,7 +133,7 @@ def check_replaceable(folder):
             "ratingnet's, so it is not replaced. Choose a new or empty folder "
             "for the report."
         )
-    own = {PAGE, *(f"{name}.png" for name in PLOTS)}
+    own = {PAGE, *(f"{name}.png" for name in CAPTIONS), *_BROWSER_FILES}
     others = [name for name in entries if name not in own]
     if others:
         raise FileExistsError(
@@ -132,48 +147,24 @@ def check_replaceable(folder):
 def _is_report_page(page):
     try:
         with page.open(encoding="utf-8", errors="replace") as handle:
-            return _GENERATOR in handle.read(4096)
+            start = handle.read(16_384)
     except OSError:
         return False
+    return any(mark in start for mark in _REPORT_MARKS)
 
 
 def _render(evaluation, main, folder):
     """Draw each plot that applies; return its HTML and write its PNG."""
     from . import plots  # matplotlib, only when a report is asked for
 
-    drawings = [
-        (
-            "predicted_vs_actual",
-            plots.predicted_vs_actual(evaluation),
-            "Held-out predictions against the actual values; the line is perfect.",
-        ),
-        (
-            "residuals_by_level",
-            plots.residuals_by_level(evaluation, main),
-            f"Residuals of {main}, by actual level: a box off the zero line is a "
-            "level the model pulls toward the middle or pushes away.",
-        ),
-        (
-            "learning_curves",
-            plots.learning_curves(evaluation, main),
-            "Loss per epoch on each fold's training rows, and on rows the model "
-            "did not train on (its own early-stopping rows, or the first "
-            "fold's held-out rows); a rising validation loss means more "
-            "epochs overfit.",
-        ),
-        (
-            "level_confusion",
-            plots.level_confusion(evaluation, main),
-            f"How often {main}'s rounded prediction lands on each level.",
-        ),
-    ]
     html_parts = []
-    for name, figure, caption in drawings:
+    for name, caption in CAPTIONS.items():
+        figure = getattr(plots, name)(evaluation, main)
         if figure is None:
             continue
         data = plots.png_bytes(figure)
         (folder / f"{name}.png").write_bytes(data)
-        html_parts.append(_figure(name, data, caption))
+        html_parts.append(_figure(name, data, caption.format(main=main)))
     return html_parts
 
 
