@@ -196,3 +196,18 @@ def test_an_error_in_the_users_build_function_is_blamed_on_it(table, tmp_path, c
     message = _error(capsys)
     assert f"{spec} failed to fit: RuntimeError: boom in my code" in message
     assert "bug in ratingnet" not in message
+
+
+@pytest.mark.parametrize("out", [".", "WORKING"])
+def test_the_working_folder_is_never_an_output_folder(
+    table, tmp_path, capsys, monkeypatch, out
+):
+    working = tmp_path / "work" / "here"
+    working.mkdir(parents=True)
+    monkeypatch.chdir(working)
+    out = str(working) if out == "WORKING" else out
+
+    assert _fit(table, out, "--force") == 1
+
+    assert "is the current folder, or holds it" in _error(capsys)
+    assert working.is_dir()

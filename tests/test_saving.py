@@ -327,3 +327,11 @@ def test_an_ordinal_models_text_levels_are_recorded_in_order(tmp_path):
     target = read_manifest(tmp_path / "model")["target"]
     assert target["kind"] == "rating"
     assert target["levels"] == ["poor", "fair", "good"]
+
+
+def test_save_never_replaces_the_working_folder(tmp_path, regressor, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(ValueError, match="is the current folder, or holds it"):
+        save(regressor, ".")
+    assert tmp_path.is_dir() and not any(tmp_path.iterdir())

@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 
 @contextlib.contextmanager
@@ -17,8 +18,15 @@ def replacing(path):
     """Yield an empty staging folder beside ``path``; on success it becomes ``path``.
 
     An exception leaves the old folder as it was and removes the staging
-    folder.
+    folder. The working folder, or one that holds it, is never replaced:
+    the shell would be left in a folder that no longer exists.
     """
+    if holds_working_folder(path):
+        raise ValueError(
+            f"{path} is the current folder, or holds it, and replacing it would "
+            "pull it from under the running shell. Give a new folder inside it, "
+            "such as ./model or ./report."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     # A plain mkdir, unlike mkdtemp, gives the folder the user's usual
     # permissions (umask), so others can read it as they read files.
@@ -44,6 +52,13 @@ def _swap(staging, path):
     os.rename(path, old)
     os.rename(staging, path)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def holds_working_folder(path):
+    """Whether ``path`` is the current working folder or one of its parents."""
+    working = Path.cwd().resolve()
+    path = Path(path).resolve()
+    return path == working or path in working.parents
 
 
 def blocking_file(path):

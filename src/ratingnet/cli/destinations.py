@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .._folders import blocking_file
+from .._folders import blocking_file, holds_working_folder
 from .errors import CLIError
 from .file_kinds import OTHER_FORMATS, PARQUET_SUFFIXES, format_and_compression
 
@@ -41,6 +41,12 @@ def check_destination(path, option, *, force, folder=False, source=None):
     """
     path = Path(path)
     _refuse_wrong_kind(path, option, folder)
+    if folder and holds_working_folder(path):
+        raise CLIError(
+            f"{option} {path} is the current folder, or holds it; the output "
+            "replaces its folder whole. Give a new folder inside it, such as "
+            f"{option} ./out."
+        )
     if not folder:
         _refuse_format(path, option)
         _refuse_source(path, option, source)
@@ -147,7 +153,7 @@ def _check_writable(path, option):
     Folders that do not exist yet will be made inside the nearest one that
     does; an output folder that exists is written into as well.
     """
-    nearest = next(p for p in path.parents if p.exists())
+    nearest = next(p for p in path.resolve().parents if p.exists())
     places = [nearest, path] if path.is_dir() else [nearest]
     for place in places:
         try:
