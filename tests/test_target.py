@@ -424,3 +424,9 @@ def test_values_that_are_not_one_per_row_are_refused(y, message):
 def test_complex_numbers_are_refused(y, shown):
     with pytest.raises(ValueError, match=f"complex numbers, such as {shown}.*y.real"):
         inspect_target(y)
+
+
+def test_two_huge_whole_numbers_are_binary_and_marked_beyond_exact_floats():
+    profile = inspect_target([2**60, 2**60 + 4096] * 10)
+
+    assert (profile.kind, profile.beyond_exact_floats) == ("binary", True)

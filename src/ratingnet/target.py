@@ -143,6 +143,12 @@ class TargetProfile:
     suspect_codes : tuple
         Values that look like codes for a missing answer (99 on a 1-5
         scale), lowest first; see the module docstring.
+    long_tailed : bool
+        A count with a long right tail (skewness above 1), which a log
+        transform often fits better.
+    beyond_exact_floats : bool
+        Whole numbers beyond +-2**53, which float64 (what models learn on)
+        rounds: nearby values become one.
 
     Examples
     --------
@@ -160,6 +166,8 @@ class TargetProfile:
     n: int
     advice: str
     suspect_codes: tuple = ()
+    long_tailed: bool = False
+    beyond_exact_floats: bool = False
 
     @property
     def scale(self):
@@ -186,16 +194,6 @@ class TargetProfile:
         if self.suspect_codes:
             lines.append(f"note: {self.codes_note()}")
         return "\n".join(lines)
-
-    @property
-    def long_tailed(self):
-        """Whether this is a count with a long right tail (its advice says so)."""
-        return self.advice == _ADVICE["long-tailed count"]
-
-    @property
-    def beyond_exact_floats(self):
-        """Whether its whole numbers lie beyond +-2**53, where float64 rounds them."""
-        return self.advice == _ADVICE["huge whole"]
 
     def codes_note(self):
         """What ``suspect_codes`` means for the user, in one sentence; "" if none."""
@@ -395,12 +393,20 @@ def _numeric_profile(numbers, n, n_missing):
     else:
         levels = tuple(_as_python(distinct))
         counts = _counts(pd.Series(numbers), levels)
-    advice = _ADVICE[kind]
-    if kind == "count" and _skewness(numbers) > _LONG_TAIL:
-        advice = _ADVICE["long-tailed count"]
+    long_tailed = kind == "count" and _skewness(numbers) > _LONG_TAIL
+    advice = _ADVICE["long-tailed count" if long_tailed else kind]
     codes = tuple(_as_python(_suspect_codes(numbers, distinct)))
     return TargetProfile(
-        kind, levels, (low, high), step, counts, n_missing, n, advice, codes
+        kind,
+        levels,
+        (low, high),
+        step,
+        counts,
+        n_missing,
+        n,
+        advice,
+        codes,
+        long_tailed=long_tailed,
     )
 
 
@@ -420,7 +426,17 @@ def _huge_whole_profile(present, n, n_missing):
         levels, counts = distinct, _counts(present, distinct)
     value_range = (distinct[0], distinct[-1])
     advice = _ADVICE["binary" if kind == "binary" else "huge whole"]
-    return TargetProfile(kind, levels, value_range, None, counts, n_missing, n, advice)
+    return TargetProfile(
+        kind,
+        levels,
+        value_range,
+        None,
+        counts,
+        n_missing,
+        n,
+        advice,
+        beyond_exact_floats=True,
+    )
 
 
 # A code for a missing answer is at most this share of the values.
