@@ -653,7 +653,8 @@ def test_target_scaling_is_refused_for_models_that_scale_their_own(files, capsys
 
     message = _error(capsys, [*argv, "--model", "ordinal", "--target-scaling", "none"])
 
-    assert "--target-scaling is a setting of KerasRegressor" in message
+    assert "--target-scaling is a setting of --model recipe, default" in message
+    assert "learns levels, not a number to scale" in message
     assert "--model ordinal" in message
 
 

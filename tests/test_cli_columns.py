@@ -27,7 +27,7 @@ def test_a_text_column_that_names_each_row_is_left_out_with_a_note():
     assert list(columns.X.columns) == ["alcohol", "region"]
     assert columns.ids == ("name",)
     assert "column 'name' left out of the features" in columns.ids_note()
-    assert "Name it in --features to keep it." in columns.ids_note()
+    assert "Name it in --categorical (or --features) to keep it." in columns.ids_note()
 
 
 @pytest.mark.parametrize("dtype", ["string", "category"])
@@ -78,3 +78,11 @@ def test_fit_then_predict_by_id_on_new_rows(tmp_path, capsys):
 
     predictions = pd.read_csv(tmp_path / "p.csv")
     assert predictions["name"].tolist() == [f"wine {i}" for i in range(40, 60)]
+
+
+def test_uniqueness_is_judged_on_the_rows_that_train():
+    wines = _wines()
+    wines.loc[5, "name"] = "wine 4"  # a repeat, in a row without a target
+    wines.loc[5, "quality"] = np.nan
+
+    assert choose_columns(wines, target="quality").ids == ("name",)

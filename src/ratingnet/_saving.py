@@ -314,10 +314,10 @@ def _model_files(path):
     A manifest too damaged to list them claims the manifest and the arrays.
     """
     files = _manifest_of(path).get("files")
-    listed = [MANIFEST, ARRAYS]
+    own = [MANIFEST, ARRAYS]
     if isinstance(files, dict) and isinstance(files.get("models"), list):
-        listed += [name for name in files["models"] if isinstance(name, str)]
-    return set(listed)
+        own += [name for name in files["models"] if isinstance(name, str)]
+    return set(own)
 
 
 # What the manifest says ---------------------------------------------------

@@ -43,7 +43,8 @@ class Columns:
         return (
             f"note: {column} {names} left out of the features: a different text "
             "in every row, like an id or a name, teaches a model nothing (a new "
-            f"row's value is always unseen). Name {it} in --features to keep {it}."
+            f"row's value is always unseen). Name {it} in --categorical (or "
+            f"--features) to keep {it}."
         )
 
 
@@ -80,12 +81,12 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
 
     names = list(features) or [c for c in frame.columns if c not in set(drop)]
     names = [c for c in names if c != target]
-    # Columns the user named (--features, --categorical) are never ids.
-    ids = (
-        ()
-        if features
-        else id_columns(frame[names].drop(columns=categorical, errors="ignore"))
-    )
+    # Columns the user named (--features, --categorical) are never ids; the
+    # rows that train are those with a target.
+    candidates = frame[names].drop(columns=categorical, errors="ignore")
+    if target is not None:
+        candidates = candidates[frame[target].notna()]
+    ids = () if features else id_columns(candidates)
     if len(ids) < len(names):
         names = [c for c in names if c not in ids]
     else:

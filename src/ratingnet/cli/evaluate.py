@@ -94,13 +94,14 @@ def run(args):
 def _heading(setup):
     """What was cross-validated: the model, the table and the target."""
     X, profile = setup.columns.X, setup.profile
-    low, high = profile.range
+    low, high = (f"{value:.6g}" for value in profile.range)
     scale = f"{profile.kind}, {low} to {high}"
     if setup.levels is not None:
         scale = "levels " + " < ".join(setup.levels)
+    columns = "feature column" if X.shape[1] == 1 else "feature columns"
     return (
         f"{setup.name} on {Path(setup.path).name}: {len(X):,} rows, "
-        f"{X.shape[1]} feature columns; predicting {setup.target!r} ({scale})."
+        f"{X.shape[1]} {columns}; predicting {setup.target!r} ({scale})."
     )
 
 
@@ -109,11 +110,12 @@ _FEW_HELD_OUT = 10
 
 
 def _few_rows_note(n_rows, cv):
-    fewest = n_rows // cv
+    fewest, most = n_rows // cv, -(-n_rows // cv)
+    held_out = f"{fewest}" if fewest == most else f"{fewest} to {most}"
     return (
-        f"note: {n_rows} rows in {cv} folds leave {fewest} to {-(-n_rows // cv)} "
-        "held-out rows per fold: the scores below are uncertain, and their "
-        "differences may be chance."
+        f"note: {n_rows} rows in {cv} folds leave {held_out} held-out rows per "
+        "fold: the scores below are uncertain, and their differences may be "
+        "chance."
     )
 
 

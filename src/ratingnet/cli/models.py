@@ -144,13 +144,18 @@ def make_model(name, kinds, *, seed, epochs=None, batch_size=None, target_scalin
 
 
 def _check_scales_target(name, choice):
-    if choice.estimator != "KerasRegressor":
-        raise CLIError(
-            f"--target-scaling is a setting of KerasRegressor: --model recipe, "
-            f"default or your own function; --model {name} ({choice.about}) "
-            "scales its target its own way. Leave --target-scaling out, or "
-            "choose one of those models."
-        )
+    if choice.estimator == "KerasRegressor":
+        return
+    why = {
+        "RatingRegressor": "standardizes the target itself",
+        "KerasClassifier": "learns classes, not a number to scale",
+        "KerasOrdinalRegressor": "learns levels, not a number to scale",
+    }.get(choice.estimator, "has no such setting")
+    raise CLIError(
+        f"--target-scaling is a setting of --model recipe, default and your own "
+        f"function; --model {name} ({choice.about}) {why}. Leave "
+        "--target-scaling out, or choose one of those models."
+    )
 
 
 def encodes_columns(name):

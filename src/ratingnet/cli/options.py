@@ -6,7 +6,6 @@ import textwrap
 
 from .. import datasets
 from .._base import BaseKerasEstimator
-from .._regressor import KerasRegressor
 from . import models
 from .columns import split_names
 from .docs import parameter, summary
@@ -93,8 +92,10 @@ def add_model(parser):
     group.add_argument(
         "--target-scaling",
         choices=["standard", "minmax", "none"],
-        help=parameter(KerasRegressor, "target_scaling").split(" With scaling")[0]
-        + " For --model recipe, default and your own function. Default: standard.",
+        help="how the target is scaled for training (predictions are mapped "
+        "back): standard trains on mean 0 and standard deviation 1, minmax on "
+        "[0, 1] (for a sigmoid output), none on the target as it is. For "
+        "--model recipe, default and your own function. Default: standard.",
     )
     group.add_argument(
         "--seed",
