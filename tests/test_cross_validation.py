@@ -275,6 +275,22 @@ def test_a_scorer_that_returns_no_number_is_refused(regression_data, returned):
         cross_validate(est, X, y, cv=3, scoring=lambda *_: returned)
 
 
+@pytest.mark.parametrize(
+    ("scoring", "message"),
+    [
+        ("rmsee", r"scoring is 'rmsee', which is no scorer name. Did you mean 'rmse'"),
+        (["r2", "neg_rmse"], r"scoring\[1\] is 'neg_rmse', which is no scorer name"),
+        ({"a": "r2", "b": 3}, r"scoring\['b'\] is 3, which is no scorer"),
+    ],
+)
+def test_an_unknown_scorer_is_refused_by_its_place(regression_data, scoring, message):
+    X, y = regression_data
+    est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)
+
+    with pytest.raises(ValueError, match=message):
+        cross_validate(est, X, y, cv=3, scoring=scoring)
+
+
 def test_a_failing_scorer_scores_error_score_or_raises(regression_data, folds):
     X, y = regression_data
     est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)

@@ -7,6 +7,7 @@ folds' trainings run side by side in one vmapped program. Estimators that
 cannot train this way go to scikit-learn's ``cross_validate``.
 """
 
+import difflib
 import time
 import traceback
 import warnings
@@ -15,7 +16,7 @@ from numbers import Real
 import numpy as np
 from sklearn import get_config, model_selection
 from sklearn.base import clone, is_classifier
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.metrics._scorer import _check_multimetric_scoring
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
@@ -25,6 +26,7 @@ from sklearn.utils._indexing import _safe_indexing
 from . import _engine
 from ._base import BaseKerasEstimator
 from ._progress import reporter
+from ._scorers import SCORER_NAMES
 from ._widening import narrowed, widened
 
 
@@ -291,13 +293,39 @@ def _score_folds(
 def _scorers(estimator, scoring):
     """A dict of name -> scorer, named "score" for a single scorer."""
     if scoring is None or isinstance(scoring, str) or callable(scoring):
+        _check_scorer_entry(scoring, "scoring")
         return {"score": check_scoring(estimator, scoring=scoring)}
     if not isinstance(scoring, list | tuple | dict):
         raise ValueError(
             "scoring must be a scorer name, a callable, a list or tuple of "
             f"names, or a dict of names to scorers; got {scoring!r}."
         )
+    entries = scoring.items() if isinstance(scoring, dict) else enumerate(scoring)
+    for key, entry in entries:
+        _check_scorer_entry(entry, f"scoring[{key!r}]")
     return _check_multimetric_scoring(estimator, scoring)
+
+
+def _check_scorer_entry(entry, where):
+    """Refuse a scorer that is neither a known name nor a callable, by place."""
+    if entry is None or callable(entry):
+        return
+    names = get_scorer_names()
+    if isinstance(entry, str) and entry in names:
+        return
+
+    if not isinstance(entry, str):
+        raise ValueError(
+            f"{where} is {entry!r}, which is no scorer. Give a scorer name "
+            "(such as 'rmse' or 'r2') or a callable (make_scorer(...))."
+        )
+    close = difflib.get_close_matches(entry, names, n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"{where} is {entry!r}, which is no scorer name.{hint} ratingnet's "
+        f"are {', '.join(map(repr, SCORER_NAMES))}; sklearn.metrics."
+        "get_scorer_names() lists scikit-learn's."
+    )
 
 
 def _fold_scores(scorers, estimator, X, y, rows, error_score):
