@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from ratingnet import KerasClassifier, KerasRegressor, RatingTargetWarning
+from ratingnet.exceptions import RatingnetWarning
 
 import keras
 import numpy as np
@@ -256,3 +257,10 @@ def test_bad_target_scaling_is_an_error(ratings):
 
     with pytest.raises(ValueError, match="target_scaling must be one of"):
         KerasRegressor(target_scaling="log", epochs=1).fit(X, y)
+
+
+def test_a_constant_target_is_warned_about():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+
+    with pytest.warns(RatingnetWarning, match=r"one value only \(4 in all 40 rows\)"):
+        KerasRegressor(epochs=1).fit(X, np.full(40, 4.0))

@@ -392,7 +392,8 @@ def test_constant_target_predicts_the_constant(table):
     X, _ = table
 
     est = RatingRegressor(n_models=2, epochs=3, random_state=0)
-    prediction = est.fit(X, np.full(len(X), 4.0)).predict(X)
+    with pytest.warns(RatingnetWarning, match="holds one value only"):
+        prediction = est.fit(X, np.full(len(X), 4.0)).predict(X)
 
     np.testing.assert_allclose(prediction, 4.0)
 

@@ -219,6 +219,20 @@ DIVERGED = (
 )
 
 
+def warn_constant_target(y):
+    """Warn when every row of a target column holds one value."""
+    constant = np.flatnonzero(np.ptp(y, axis=0) == 0)
+    if not len(constant) or len(y) < 2:
+        return
+    value = y[0, constant[0]]
+    warn(
+        f"y holds one value only ({value:g} in all {len(y)} rows), so the "
+        f"model learns to predict {value:g} and nothing else. Check that the "
+        "target column is the right one.",
+        RatingnetWarning,
+    )
+
+
 def warn_if_diverged(weights):
     """Warn when training left weights that are not finite numbers."""
     count = sum(

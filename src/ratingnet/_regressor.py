@@ -10,6 +10,7 @@ from ._guards import (
     check_regression_metrics,
     check_regression_model,
     check_scale_bound_loss,
+    warn_constant_target,
 )
 from ._model import output_units
 from ._scaling import check_scaling, check_target_range, fit_scaling, snap
@@ -122,6 +123,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         given_range = check_target_range(self.target_range)
         self.n_outputs_ = y.shape[1]
 
+        warn_constant_target(y)
         auto = _training_range(y)
         self.target_range_ = auto if given_range == "auto" else given_range
         self.target_shift_, self.target_scale_ = fit_scaling(
