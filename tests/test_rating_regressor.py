@@ -381,11 +381,16 @@ def test_folds_with_different_rare_levels_still_train_together(table, monkeypatc
     assert result["test_score"].shape == (3,)
 
 
-def test_all_missing_table_is_refused():
-    X = pd.DataFrame({"a": [np.nan] * 10, "b": [None] * 10})
+def test_a_table_without_anything_to_learn_is_refused_column_by_column():
+    X = pd.DataFrame({"a": [np.nan] * 10, "b": [None] * 10, "c": [3.0] * 10})
 
-    with pytest.raises(ValueError, match="Every column of X is missing"):
+    with pytest.raises(ValueError) as error:
         RatingRegressor(epochs=1).fit(X, np.arange(10.0))
+
+    assert str(error.value).startswith(
+        "No column of X has anything to learn from: 'a' (all missing), "
+        "'b' (all missing), 'c' (one value, 3.0)."
+    )
 
 
 def test_constant_target_predicts_the_constant(table):

@@ -107,9 +107,13 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
 
         empty = [c for c in table.columns if _is_empty(table[c])]
         if len(empty) == table.shape[1]:
+            reasons = ", ".join(
+                f"{c!r} ({_why_empty(table[c])})" for c in table.columns[:5]
+            )
+            more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
             raise ValueError(
-                "Every column of X is missing (or infinite) in every row, or "
-                "holds one value only; there is nothing to learn from."
+                f"No column of X has anything to learn from: {reasons}{more}. "
+                "Give X at least one column whose values vary."
             )
         self.dropped_columns_ = empty
         kept = table.drop(columns=empty)
@@ -309,6 +313,17 @@ def _is_empty(column):
     return not (len(values) and finite) or (
         len(values) == 1 and not column.isna().any()
     )
+
+
+def _why_empty(column):
+    """Why `_is_empty` finds nothing in the column, in a few words."""
+    values = _distinct(column)
+    if not len(values):
+        return "all missing"
+    if not _is_categorical(column) and not np.isfinite(values).any():
+        return "all missing or infinite"
+    value = values[0].item() if isinstance(values[0], np.generic) else values[0]
+    return f"one value, {preview(value, width=20)}"
 
 
 def _distinct(column):
