@@ -11,7 +11,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from ._validation import is_hashable, preview
+from ._validation import is_hashable, one_per_row, preview
 
 
 def as_series(y):
@@ -25,13 +25,7 @@ def as_series(y):
         return pd.Series(y)
 
     array = y.to_numpy() if isinstance(y, pd.DataFrame) else _as_array(y)
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array.ravel()
-    if array.ndim != 1:
-        raise ValueError(
-            f"y must be 1-D, one value per row. Got shape {array.shape}. "
-            "Pass a single target column."
-        )
+    array = one_per_row(array, "y", "Pass a single target column.")
     return pd.Series(_as_storable(array))
 
 

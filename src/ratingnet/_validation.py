@@ -247,6 +247,17 @@ def is_number(value):
     return True
 
 
+def one_per_row(array, name, fix):
+    """``array`` as 1-D (a single column is taken), else a ValueError saying ``fix``."""
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array.ravel()
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D, one value per row. Got shape {array.shape}. {fix}"
+        )
+    return array
+
+
 def is_hashable(value):
     """Whether ``value`` can be a category or a level (a dict key)."""
     try:

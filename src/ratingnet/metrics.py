@@ -27,6 +27,7 @@ Examples
 
 import warnings
 
+from ratingnet._validation import one_per_row
 from ratingnet.target import MAX_RATING_LEVELS
 
 import numpy as np
@@ -65,14 +66,9 @@ def _as_1d_float(values, name):
             "Encode the ratings as numbers before scoring."
         ) from None
 
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array.ravel()
-    if array.ndim != 1:
-        raise ValueError(
-            f"{name} must be 1-D, one value per row. Got shape {array.shape}. "
-            "Score the output of predict, not of predict_proba."
-        )
-    return array
+    return one_per_row(
+        array, name, "Score the output of predict, not of predict_proba."
+    )
 
 
 def _check_finite(array, name):
