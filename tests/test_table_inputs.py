@@ -83,7 +83,8 @@ def test_timestamps_as_objects_train_as_dates():
             "Column 'sold' held dates in training, but here it holds numbers",
         ),
         (
-            lambda X: X.assign(sold=["2020-13-45"] * 40),
+            lambda X: X.assign(sold=["2020-01-31"] * 39 + ["soon"]),
+            "Column 'sold' held dates in training, but here it holds 'soon', which "
             "pandas cannot read as dates",
         ),
         (
@@ -102,6 +103,42 @@ def test_a_column_of_another_kind_at_predict_is_refused(change, message):
 
     with pytest.raises(ValueError, match=message):
         preprocessor.transform(change(X))
+
+
+def test_dates_past_2262_and_pyarrow_days_are_dates():
+    import datetime
+
+    import pyarrow as pa
+
+    ends = [datetime.datetime(9999, 12, 31)] * 10 + [datetime.datetime(2020, 1, 1)] * 30
+    X = pd.DataFrame({"until": ends, "day": pd.date_range("2020-01-01", periods=40)})
+    X["day"] = X["day"].dt.date.astype(pd.ArrowDtype(pa.date32()))
+
+    for table in (X, X.astype({"until": "datetime64[us]"})):
+        preprocessor = TablePreprocessor().fit(table)
+        assert preprocessor.number_kinds_ == {"until": "dates", "day": "dates"}
+        assert np.isfinite(preprocessor.transform(table)).all()
+
+
+def test_a_date_column_all_missing_at_predict_is_missing():
+    X = _dates()
+    preprocessor = TablePreprocessor().fit(X)
+
+    encoded = preprocessor.transform(X.assign(sold=np.nan, wait=None))
+
+    assert np.isfinite(encoded).all()
+
+
+def test_dates_written_in_mixed_formats_are_read():
+    X = _dates()
+    preprocessor = TablePreprocessor().fit(X)
+    written = X["sold"].dt.strftime("%Y-%m-%d").where(X.index % 2 == 0)
+    written = written.fillna(X["sold"].dt.strftime("%Y-%m-%d 00:00"))
+
+    np.testing.assert_allclose(
+        _encoded(preprocessor, X.assign(sold=written), "sold"),
+        _encoded(preprocessor, X, "sold"),
+    )
 
 
 def test_pandas_na_among_numbers_held_as_objects_is_missing():

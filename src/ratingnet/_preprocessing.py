@@ -84,6 +84,12 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         For each embedded column (the last columns of the output), how many
         codes its embedding has room for (code 0 included): a power of two,
         at least 16.
+    dropped_columns_ : list
+        Columns left out: no value, or one value and never missing.
+    number_kinds_ : dict
+        What each column read as numbers held in training: "numbers",
+        "flags" (True/False), "dates" or "durations"; a column is read as
+        the same kind at transform.
     """
 
     def __init__(self, max_onehot=16, min_frequency=3):
@@ -322,8 +328,12 @@ def _why_empty(column):
         return "all missing"
     if not _is_categorical(column) and not np.isfinite(values).any():
         return "all missing or infinite"
-    value = values[0].item() if isinstance(values[0], np.generic) else values[0]
-    return f"one value, {preview(value, width=20)}"
+    value = column.dropna().iloc[0]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp | pd.Timedelta):
+        return f"one value, {value}"
+    return f"one value, {preview(value, width=30)}"
 
 
 def _distinct(column):
@@ -423,22 +433,28 @@ def _times_in_seconds(frame, kinds):
     and in nanoseconds would read as numbers a thousand times apart. A
     column that held dates (or durations) in training is read as such, text
     included; dates where numbers were, or numbers where dates were, are
-    refused.
+    refused. A column with no value at all is missing, whatever its type.
     """
     converted = {}
     for i, name in enumerate(frame.columns):
         column = frame.iloc[:, i]
         given = _kind(column)
         trained = kinds.get(name, given)
-        times = {given, trained} & {"dates", "durations"}
-        if times and given not in (trained, "text"):
+        if not {given, trained} & {"dates", "durations"}:
+            continue
+        if not column.notna().any():
+            converted[i] = pd.Series(np.nan, index=column.index)
+        elif given not in (trained, "text"):
             raise ValueError(
                 f"Column {name!r} held {_KIND_NAMES[trained]} in training, but "
                 f"here it holds {_KIND_NAMES[given]}. Give it "
                 f"{_KIND_NAMES[trained]}, as in training."
             )
-        if trained in ("dates", "durations"):
-            converted[i] = _seconds(column, name, trained)
+        elif trained == "durations":
+            durations = _read(pd.to_timedelta, column, name, trained)
+            converted[i] = durations / pd.Timedelta(seconds=1)
+        else:
+            converted[i] = _since_1970(_read(_as_dates, column, name, trained))
     if not converted:
         return frame
 
@@ -448,20 +464,51 @@ def _times_in_seconds(frame, kinds):
     return frame
 
 
-def _seconds(column, name, kind):
-    """Dates as seconds since 1970 (in UTC), or durations as seconds."""
+def _as_dates(column):
+    """Dates as they are; objects and text (ISO 8601 or mixed formats) read as dates.
+
+    Times without a zone are read as UTC, as dates without a zone count
+    from 1970-01-01 00:00 anyway.
+    """
+    if getattr(column.dtype, "kind", None) == "M":
+        return column
     try:
-        if kind == "durations":
-            return pd.to_timedelta(column) / pd.Timedelta(seconds=1)
-        is_dates = getattr(column.dtype, "kind", None) == "M"
-        times = column if is_dates else pd.to_datetime(column, utc=True)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"Column {name!r} held {kind} in training, but here it holds values "
-            f"that pandas cannot read as {kind} ({error}). Give it {kind}, or "
-            "NaT where one is missing."
-        ) from None
-    epoch = pd.Timestamp(0, tz=None if times.dt.tz is None else "UTC")
+        return pd.to_datetime(column, utc=True, format="ISO8601")
+    except (TypeError, ValueError):
+        return pd.to_datetime(column, utc=True, format="mixed")
+
+
+def _read(convert, column, name, kind):
+    """``convert(column)``, or a message naming the first value it cannot read."""
+    try:
+        return convert(column)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    for value in column.dropna():
+        try:
+            convert(pd.Series([value]))
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(
+                f"Column {name!r} held {kind} in training, but here it holds "
+                f"{preview(value, width=40)}, which pandas cannot read as "
+                f"{kind}. Give it {kind}, or NaT where one is missing."
+            ) from None
+    return convert(column)
+
+
+def _since_1970(times):
+    """Seconds since 1970 of dates in any unit, time zone (as UTC) or pyarrow type.
+
+    The start of 1970 is taken in the dates' own unit: in nanoseconds, it
+    could not be subtracted from dates past 2262 (9999-12-31 stands for
+    "no end" in many databases).
+    """
+    try:
+        zone = times.dt.tz
+    except (AttributeError, NotImplementedError):  # pyarrow's days (date32)
+        times, zone = times.astype("datetime64[s]"), None
+    epoch = pd.Timestamp(0, tz=None if zone is None else "UTC")
+    epoch = epoch.as_unit(getattr(times.dt, "unit", "ns"))
     return (times - epoch) / pd.Timedelta(seconds=1)
 
 
