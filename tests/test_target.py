@@ -287,6 +287,14 @@ def test_codes_on_a_continuous_target_are_whole_numbers_apart(extra, codes):
     assert inspect_target(CONTINUOUS + extra).suspect_codes == codes
 
 
+def test_a_far_top_value_of_a_long_tail_is_a_value():
+    prices = np.round(np.random.default_rng(1).pareto(1.5, 1000) * 100 + 1, 2)
+    assert np.sort(prices)[-1] - np.sort(prices)[-2] > np.ptp(np.sort(prices)[:-1])
+
+    assert inspect_target(prices).suspect_codes == ()
+    assert inspect_target([*range(10, 101), 9]).suspect_codes == ()
+
+
 def test_a_top_measurement_written_in_nines_is_a_value():
     prices = (np.array(CONTINUOUS) * 0.9).round(2).tolist()
 

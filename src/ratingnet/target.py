@@ -458,13 +458,15 @@ def _suspect_codes(numbers, distinct):
 
 
 def _stands_apart(value, rest):
-    """Whether ``value`` is off the others' scale: nines, far, or below zero.
+    """Whether ``value`` is off the others' scale and written like a code.
 
-    Next to the others on their scale (9 beside 3-8), a value is a level.
-    Otherwise a code lies farther from the rest than their span (99.9
-    beside 0-10), or is written in nines (99) or negative where the rest
-    is not (-1); without a scale (measurements), those two only as whole
-    numbers: 9.99 or -0.01 beside values from 0 to 10 are values.
+    On a scale (ratings, counts), a value next to the others (9 beside 3-8)
+    is a level; one farther away is a code when it lies farther from the
+    rest than their span, is written in nines (99) or is negative where the
+    rest is not (-1). Measurements have no scale, and a long tail puts
+    their top value far from the rest: there a code must be written in
+    nines or be negative, and also be whole or far (-1, 999, -99.9 beside
+    0-10; not -0.01 or 9.99).
     Distances between values near the float64 limit overflow to inf, which
     still compares right.
     """
@@ -476,10 +478,13 @@ def _stands_apart(value, rest):
         return False
 
     far = nearest > span
-    written_as_code = step is not None or value == np.round(value)
-    nines = set(f"{abs(value):.12g}".replace(".", "")) == {"9"}
+    digits = f"{abs(value):.12g}".replace(".", "")
+    nines = len(digits) >= 2 and set(digits) == {"9"}
     below_zero = value < 0 <= rest.min()
-    return bool(far or written_as_code and (nines or below_zero))
+    if step is not None:
+        return bool(far or nines or below_zero)
+    whole = value == np.round(value)
+    return bool((nines or below_zero) and (whole or far))
 
 
 def _scale_step(values):
