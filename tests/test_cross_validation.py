@@ -278,17 +278,23 @@ def test_a_scorer_that_returns_no_number_is_refused(regression_data, returned):
 @pytest.mark.parametrize(
     ("scoring", "message"),
     [
-        ("rmsee", r"scoring is 'rmsee', which is no scorer name. Did you mean 'rmse'"),
-        (["r2", "neg_rmse"], r"scoring\[1\] is 'neg_rmse', which is no scorer name"),
-        ({"a": "r2", "b": 3}, r"scoring\['b'\] is 3, which is no scorer"),
+        ("rmsee", r"scoring is 'rmsee', which is not a scorer name. Did you mean"),
+        (["r2", "neg_rmse"], r"scoring\[1\] is 'neg_rmse', which is not a scorer"),
+        (["r2", None], r"scoring\[1\] is None, which is not a scorer"),
+        ({"a": "r2", "b": 3}, r"scoring\['b'\] is 3, which is not a scorer"),
     ],
 )
-def test_an_unknown_scorer_is_refused_by_its_place(regression_data, scoring, message):
+@pytest.mark.parametrize("one_at_a_time", [False, True])
+def test_an_unknown_scorer_is_refused_by_its_place(
+    regression_data, scoring, message, one_at_a_time
+):
     X, y = regression_data
     est = KerasRegressor(recipe, epochs=1, batch_size=8, random_state=1)
+    # Sample weights send the folds to scikit-learn's cross_validate.
+    params = {"sample_weight": np.ones(len(y))} if one_at_a_time else None
 
     with pytest.raises(ValueError, match=message):
-        cross_validate(est, X, y, cv=3, scoring=scoring)
+        cross_validate(est, X, y, cv=3, scoring=scoring, params=params)
 
 
 def test_a_failing_scorer_scores_error_score_or_raises(regression_data, folds):

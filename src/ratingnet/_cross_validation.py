@@ -129,6 +129,7 @@ def cross_validate(
             **options,
         )
 
+    _check_scoring(scoring)
     # With metadata routing, groups come in params, which scikit-learn routes.
     routing = get_config()["enable_metadata_routing"] and groups is not None
     if params or routing or not _trains_as_replicas(estimator):
@@ -293,8 +294,15 @@ def _score_folds(
 def _scorers(estimator, scoring):
     """A dict of name -> scorer, named "score" for a single scorer."""
     if scoring is None or isinstance(scoring, str) or callable(scoring):
-        _check_scorer_entry(scoring, "scoring")
         return {"score": check_scoring(estimator, scoring=scoring)}
+    return _check_multimetric_scoring(estimator, scoring)
+
+
+def _check_scoring(scoring):
+    """Refuse a scorer that is neither a known name nor a callable, by place."""
+    if scoring is None or isinstance(scoring, str) or callable(scoring):
+        _check_scorer_entry(scoring, "scoring", single=True)
+        return
     if not isinstance(scoring, list | tuple | dict):
         raise ValueError(
             "scoring must be a scorer name, a callable, a list or tuple of "
@@ -302,13 +310,12 @@ def _scorers(estimator, scoring):
         )
     entries = scoring.items() if isinstance(scoring, dict) else enumerate(scoring)
     for key, entry in entries:
-        _check_scorer_entry(entry, f"scoring[{key!r}]")
-    return _check_multimetric_scoring(estimator, scoring)
+        _check_scorer_entry(entry, f"scoring[{key!r}]", single=False)
 
 
-def _check_scorer_entry(entry, where):
-    """Refuse a scorer that is neither a known name nor a callable, by place."""
-    if entry is None or callable(entry):
+def _check_scorer_entry(entry, where, *, single):
+    # None is the estimator's own score, as one scorer but not in a list.
+    if callable(entry) or (entry is None and single):
         return
     names = get_scorer_names()
     if isinstance(entry, str) and entry in names:
@@ -316,13 +323,13 @@ def _check_scorer_entry(entry, where):
 
     if not isinstance(entry, str):
         raise ValueError(
-            f"{where} is {entry!r}, which is no scorer. Give a scorer name "
+            f"{where} is {entry!r}, which is not a scorer. Give a scorer name "
             "(such as 'rmse' or 'r2') or a callable (make_scorer(...))."
         )
     close = difflib.get_close_matches(entry, names, n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
     raise ValueError(
-        f"{where} is {entry!r}, which is no scorer name.{hint} ratingnet's "
+        f"{where} is {entry!r}, which is not a scorer name.{hint} ratingnet's "
         f"are {', '.join(map(repr, SCORER_NAMES))}; sklearn.metrics."
         "get_scorer_names() lists scikit-learn's."
     )
