@@ -264,3 +264,11 @@ def test_a_constant_target_is_warned_about():
 
     with pytest.warns(RatingnetWarning, match=r"one value only \(4 in all 40 rows\)"):
         KerasRegressor(epochs=1).fit(X, np.full(40, 4.0))
+
+
+def test_a_constant_output_of_several_is_named():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = np.c_[np.arange(40.0), np.full(40, 2.0)]
+
+    with pytest.warns(RatingnetWarning, match=r"y\[:, 1\] holds one value only"):
+        KerasRegressor(epochs=1).fit(X, y)

@@ -100,6 +100,17 @@ def test_force_replaces_no_folder_with_files_of_the_users(
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+def test_a_folder_a_file_browser_has_shown_is_empty_to_force(report, tmp_path):
+    folder = tmp_path / "shown"
+    folder.mkdir()
+    (folder / ".DS_Store").write_bytes(b"\0")
+
+    argv = ["evaluate", str(report.parent / "ratings.csv"), "--target", "target"]
+    assert main([*argv, "--report", str(folder), "--force", "-q", *FAST]) == 0
+
+    assert (folder / "index.html").is_file()
+
+
 def test_report_of_a_continuous_target_has_no_level_confusion(tmp_path):
     data = tmp_path / "scores.csv"
     _table(rating=False).to_csv(data, index=False)

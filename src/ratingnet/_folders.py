@@ -56,7 +56,10 @@ def _swap(staging, path):
 
 def holds_working_folder(path):
     """Whether ``path`` is the current working folder or one of its parents."""
-    working = Path.cwd().resolve()
+    try:
+        working = Path.cwd().resolve()
+    except FileNotFoundError:  # the working folder was removed
+        return False
     path = Path(path).resolve()
     return path == working or path in working.parents
 

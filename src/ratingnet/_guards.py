@@ -224,11 +224,13 @@ def warn_constant_target(y):
     constant = np.flatnonzero(np.ptp(y, axis=0) == 0)
     if not len(constant) or len(y) < 2:
         return
-    value = y[0, constant[0]]
+    column = constant[0]
+    value = y[0, column]
+    name = "y" if y.shape[1] == 1 else f"y[:, {column}]"
     warn(
-        f"y holds one value only ({value:g} in all {len(y)} rows), so the "
-        f"model learns to predict {value:g} and nothing else. Check that the "
-        "target column is the right one.",
+        f"{name} holds one value only ({value:g} in all {len(y)} rows), so the "
+        f"model learns to predict {value:g} there and nothing else. Check "
+        "that the target column is the right one.",
         RatingnetWarning,
     )
 

@@ -124,7 +124,7 @@ def check_replaceable(folder):
             f"{folder} is a file, not a folder. Give another folder for the report."
         )
     entries = sorted(path.name for path in folder.iterdir())
-    if not entries:
+    if not set(entries) - _BROWSER_FILES:
         return
 
     if not _is_report_page(folder / PAGE):
