@@ -681,6 +681,31 @@ def test_evaluate_notes_folds_with_few_held_out_rows(tmp_path, capsys):
     assert "note: 29 rows in 5 folds leave 5 to 6 held-out rows per fold" in err
 
 
+@pytest.mark.parametrize("model", ["recipe", "default"])
+def test_predictions_of_a_rating_stay_on_its_scale(files, tmp_path, model):
+    argv = ["fit", str(files["ratings.csv"]), "--target", "rating", "--drop", "id"]
+    assert main([*argv, "--out", str(tmp_path / "m"), "--model", model, *FAST]) == 0
+    far = _table().drop(columns=["rating", "id"]).head(3).assign(a=[100, -100, 1e9])
+    far.to_csv(tmp_path / "far.csv", index=False)
+
+    out = tmp_path / "p.csv"
+    assert (
+        main(
+            [
+                "predict",
+                str(tmp_path / "m"),
+                str(tmp_path / "far.csv"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+
+    predictions = pd.read_csv(out)["prediction"]
+    assert predictions.between(1, 5).all()
+
+
 def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)

@@ -158,6 +158,17 @@ def _check_scales_target(name, choice):
     )
 
 
+def keep_on_the_scale(model):
+    """Bound a KerasRegressor's predictions of a rating to the training range.
+
+    Unbounded, a new row far outside the training data was predicted 55.7
+    on a 1-5 scale, beside a ``level`` of 5. RatingRegressor bounds its own.
+    """
+    final = model[-1] if isinstance(model, Pipeline) else model
+    if isinstance(final, ratingnet.KerasRegressor) and final.target_range is None:
+        final.set_params(target_range="auto")
+
+
 def encodes_columns(name):
     """Whether the command line encodes the columns for ``--model name``."""
     choice = available().get(name)

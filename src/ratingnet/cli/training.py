@@ -72,6 +72,8 @@ def prepare(args, out):
         target_scaling=args.target_scaling,
     )
     profile = check_target(columns, target, model, len(frame))
+    if profile.kind == "rating":
+        models.keep_on_the_scale(model)
     if profile.suspect_codes:
         out.note(f"warning: target {target!r}: {profile.codes_note()}")
     if name == "classifier" and misread_levels(columns.y) is not None:
