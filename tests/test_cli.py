@@ -706,6 +706,23 @@ def test_predictions_of_a_rating_stay_on_its_scale(files, tmp_path, model):
     assert predictions.between(1, 5).all()
 
 
+@pytest.mark.parametrize("model", ["recipe", "rating"])
+def test_predict_names_text_in_a_number_column(files, tmp_path, capsys, model):
+    argv = ["fit", str(files["ratings.csv"]), "--target", "rating", "--drop", "id"]
+    assert main([*argv, "--out", str(tmp_path / "m"), "--model", model, *FAST]) == 0
+    capsys.readouterr()
+    new = _table().drop(columns=["rating", "id"]).head(4)
+    new.assign(b=["x", "y", "z", "w"]).to_csv(tmp_path / "words.csv", index=False)
+
+    predict = ["predict", tmp_path / "m", tmp_path / "words.csv"]
+    message = _error(capsys, [*predict, "--out", tmp_path / "p.csv"])
+
+    assert message.startswith(
+        "Column 'b' held numbers (or True/False) in training, but here it holds "
+        "'x' (row 1), which is not a number."
+    )
+
+
 def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)

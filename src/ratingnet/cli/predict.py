@@ -145,8 +145,27 @@ def _features(frame, manifest, id_column, unseen_notes=None):
         )
     known = manifest["info"].get("categories") or {}
     X = _as_training_text(frame[needed], known)
+    _check_numbers(X, [c for c in needed if c not in known])
     _check_categories(X, known, unseen_notes)
     return as_categories(X, manifest["info"].get("as_categories") or [])
+
+
+def _check_numbers(X, numeric):
+    """Refuse text in columns that held numbers in training, naming the first."""
+    for column in numeric:
+        values = X[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        text = values.notna() & pd.to_numeric(values, errors="coerce").isna()
+        if text.any():
+            row = int(text.to_numpy().argmax())
+            raise CLIError(
+                f"Column {column!r} held numbers (or True/False) in training, "
+                f"but here it holds {values.iloc[row]!r} (row {row + 1}), which "
+                "is not a number. "
+                "Correct those values, or leave them empty where one is "
+                "missing."
+            )
 
 
 def _as_training_text(X, known):
