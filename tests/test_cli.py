@@ -723,6 +723,22 @@ def test_predict_names_text_in_a_number_column(files, tmp_path, capsys, model):
     )
 
 
+def test_predict_copies_several_ids_as_they_were_written(files, tmp_path):
+    argv = ["fit", str(files["ratings.csv"]), "--target", "rating", "--drop", "id"]
+    assert main([*argv, "--out", str(tmp_path / "m"), *RECIPE]) == 0
+    new = _table().drop(columns="rating").head(4).astype({"id": "Int64"})
+    new.loc[2, "id"] = pd.NA
+    new.to_csv(tmp_path / "new.csv", index=False)
+
+    out = tmp_path / "p.csv"
+    predict = ["predict", str(tmp_path / "m"), str(tmp_path / "new.csv")]
+    assert main([*predict, "--out", str(out), "--id", "id,color", "--id", "a"]) == 0
+
+    lines = out.read_text().splitlines()
+    assert lines[0] == "id,color,a,prediction,level"
+    assert [line.split(",")[0] for line in lines[1:]] == ["1000", "1001", "", "1003"]
+
+
 def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)

@@ -8,7 +8,7 @@ from .._saving import load, read_manifest
 from ..evaluation.crossval import nearest_level
 from ..target import scale_levels
 from . import options
-from .columns import as_categories, check_columns
+from .columns import as_categories, check_columns, split_names
 from .destinations import check_destination, write_table, writing
 from .errors import CLIError, shorten
 from .output import Output, table
@@ -41,7 +41,13 @@ def add_parser(commands):
         help="where to write the predictions: CSV (.csv; .tsv for tabs; .gz, "
         ".bz2 or .xz compress it), or Parquet for .parquet/.pq",
     )
-    parser.add_argument("--id", metavar="COL", help="copy this column into the output")
+    parser.add_argument(
+        "--id",
+        action="append",
+        metavar="COLS",
+        help="copy these columns into the output, before the predictions "
+        "(comma-separated, or --id repeated)",
+    )
     parser.add_argument(
         "--allow-unseen",
         action="store_true",
@@ -59,13 +65,14 @@ def run(args):
     manifest = _manifest(args.model_dir)
 
     frame = read_table(path, text_columns=_text_columns(manifest), note=out.note)
-    _check_id(frame, args.id, manifest)
-    X = _features(frame, manifest, args.id, out if args.allow_unseen else None)
+    ids = split_names(args.id)
+    _check_ids(frame, ids, manifest)
+    X = _features(frame, manifest, ids, out if args.allow_unseen else None)
     with out.progress("predicting"):
         estimator = load(args.model_dir)
         predicted = estimator.predict(X)
 
-    result = _result(frame, predicted, manifest, args.id)
+    result = _result(frame, predicted, manifest, ids)
     with writing(args.out, "--out"):
         write_table(result, args.out)
     out.show(
@@ -109,24 +116,23 @@ def _text_columns(manifest):
     ]
 
 
-def _check_id(frame, id_column, manifest):
-    if id_column is None:
-        return
-    check_columns(frame, [id_column], "--id")
+def _check_ids(frame, ids, manifest):
+    check_columns(frame, ids, "--id")
     written = ["prediction"] + (["level"] if _is_rating(manifest) else [])
-    if id_column in written:
-        raise CLIError(
-            f"--id {id_column} names a column that predict writes itself "
-            f"({', '.join(written)}). Rename that column in the table, or "
-            "copy another one with --id."
-        )
+    for id_column in ids:
+        if id_column in written:
+            raise CLIError(
+                f"--id {id_column} names a column that predict writes itself "
+                f"({', '.join(written)}). Rename that column in the table, or "
+                "copy another one with --id."
+            )
 
 
 def _is_rating(manifest):
     return (manifest.get("target") or {}).get("kind") == "rating"
 
 
-def _features(frame, manifest, id_column, unseen_notes=None):
+def _features(frame, manifest, ids, unseen_notes=None):
     """The model's feature columns of the table, checked against training.
 
     Categories the model never saw are refused, or with ``unseen_notes``
@@ -134,7 +140,7 @@ def _features(frame, manifest, id_column, unseen_notes=None):
     """
     needed = manifest["features"]["columns"]
     if needed is None:
-        return frame.drop(columns=[id_column] if id_column else [])
+        return frame.drop(columns=ids)
 
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -208,10 +214,21 @@ def _check_categories(X, known, out=None):
         )
 
 
-def _result(frame, predicted, manifest, id_column):
-    result = pd.DataFrame()
-    if id_column is not None:
-        result[id_column] = frame[id_column].to_numpy()
+def _as_read(ids):
+    """An id column as written: whole numbers stay whole where some are missing.
+
+    A blank among integer ids makes pandas read them as floats, which
+    would be written 1000.0 and no longer join on 1000.
+    """
+    ids = ids.reset_index(drop=True)
+    present = ids.dropna()
+    if ids.dtype.kind == "f" and len(present) and (present == present.round()).all():
+        return ids.astype("Int64")
+    return ids
+
+
+def _result(frame, predicted, manifest, ids):
+    result = pd.DataFrame({name: _as_read(frame[name]) for name in dict.fromkeys(ids)})
     result["prediction"] = predicted
     names = manifest["info"].get("levels")
     if names is not None:
