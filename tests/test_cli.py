@@ -238,6 +238,12 @@ def test_predict_refuses_missing_columns_and_unseen_categories(
     out = tmp_path / "p.csv"
     lacks = _error(capsys, ["predict", model_dir, files["lacks.csv"], "--out", out])
     assert "lacks 1 column(s) the model needs: b" in lacks
+    renamed = tmp_path / "renamed.csv"
+    pd.read_csv(files["new.csv"]).rename(columns={"b": "B"}).to_csv(
+        renamed, index=False
+    )
+    misnamed = _error(capsys, ["predict", model_dir, renamed, "--out", out])
+    assert "needs: b. Did you mean 'B'?" in misnamed
 
     unseen = _error(capsys, ["predict", model_dir, files["unseen.csv"], "--out", out])
     assert "Column 'color' has categories the model never saw" in unseen

@@ -10,7 +10,7 @@ from ..target import scale_levels
 from . import options
 from .columns import as_categories, check_columns, split_names
 from .destinations import check_destination, write_table, writing
-from .errors import CLIError, shorten
+from .errors import CLIError, did_you_mean, shorten
 from .output import Output, table
 from .tables import read_table
 
@@ -144,10 +144,12 @@ def _features(frame, manifest, ids, unseen_notes=None):
 
     missing = [c for c in needed if c not in frame.columns]
     if missing:
+        others = [c for c in frame.columns if c not in needed]
         raise CLIError(
             f"The table lacks {len(missing)} column(s) the model needs: "
-            f"{shorten(missing)}. The model was trained on: {shorten(needed, 12)}. "
-            "Give a table with those columns (other columns are ignored)."
+            f"{shorten(missing)}.{did_you_mean(missing[0], others)} The model "
+            f"was trained on: {shorten(needed, 12)}. Give a table with those "
+            "columns (other columns are ignored)."
         )
     known = manifest["info"].get("categories") or {}
     X = _as_training_text(frame[needed], known)
