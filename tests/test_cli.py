@@ -274,7 +274,9 @@ def test_rating_model_takes_forced_categories(files, tmp_path, capsys):
     common = [str(files["ratings.csv"]), "--drop", "id", "--categorical", "grade"]
     argv = ["fit", *common, "--target", "rating", "--out", str(tmp_path / "m")]
     assert main([*argv, "--model", "rating", "--json", "-q", *FAST]) == 0
-    assert json.loads(capsys.readouterr().out)["as_categories"] == ["grade"]
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["as_categories"] == ["grade"]
+    assert set(printed["training_scores"]) == {"rmse", "mae", "r2"}
 
     out = tmp_path / "p.csv"
     argv = ["predict", str(tmp_path / "m"), str(files["new.csv"]), "--out", str(out)]

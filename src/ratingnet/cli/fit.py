@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import metrics
 from .._saving import check_replaceable, save
 from ..evaluation.columns import CATEGORICAL
-from ..evaluation.crossval import recorded_warnings, user_warnings
+from ..evaluation.crossval import LABELS, recorded_warnings, user_warnings
 from ..exceptions import TrainingInterruptedWarning
 from . import models, options
 from .destinations import check_destination, writing
@@ -57,7 +57,7 @@ def run(args):
         save(setup.model, args.out, y=setup.columns.y, info=info)
 
     scores = _training_scores(setup.model, setup.columns)
-    shown = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+    shown = ", ".join(f"{LABELS.get(k, k)} {v:.3f}" for k, v in scores.items())
     out.show(
         f"Saved {setup.name} to {args.out} (trained on {len(setup.columns.y)} "
         f"rows in {seconds:.1f} s).",
@@ -138,9 +138,9 @@ def _training_scores(model, columns):
         predicted = model.predict(columns.X)
     try:
         return {
-            "RMSE": metrics.rmse(columns.y, predicted),
-            "MAE": metrics.mae(columns.y, predicted),
-            "R²": metrics.r2(columns.y, predicted),
+            "rmse": metrics.rmse(columns.y, predicted),
+            "mae": metrics.mae(columns.y, predicted),
+            "r2": metrics.r2(columns.y, predicted),
         }
     except (TypeError, ValueError):
         # Text labels: a classifier's share of right answers instead.
