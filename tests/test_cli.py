@@ -196,8 +196,8 @@ def _error(capsys, argv):
          "There is no model 'recipy'. Did you mean 'recipe'?"),
         (["evaluate", "@ratings.csv", "--target", "rating", "--model",
           "@build.py:buidl"], "has no function 'buidl'. Did you mean 'build'?"),
-        (["evaluate", "@ratings.csv", "--target", "rating", "--cv", "1"],
-         "--cv must be between 2"),
+        (["evaluate", "@ratings.csv", "--target", "rating", "--cv", "500"],
+         "--cv must be between 2 and the number of rows (119); got 500."),
         (["evaluate", "@ratings.csv", "--target", "rating", "--report", "@tables"],
          "and no report of ratingnet's, so it is not replaced"),
         (["evaluate", "@ratings.csv", "--target", "rating", "--report", "@new.csv"],
@@ -575,6 +575,14 @@ def test_a_failing_fold_is_named_with_its_cause(files, tmp_path, capsys):
 
     assert f"{model} failed to fit on a fold of the cross-validation" in message
     assert "RuntimeError: no model today" in message
+
+
+def test_fewer_than_two_folds_are_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--example", "wine", "--cv", "1"])
+
+    assert exit_info.value.code == 2
+    assert "--cv: must be at least 2; got 1" in capsys.readouterr().err
 
 
 def test_seeds_out_of_range_are_refused_by_the_parser(capsys):

@@ -46,7 +46,7 @@ def add_parser(commands):
     options.add_model(parser)
     parser.add_argument(
         "--cv",
-        type=int,
+        type=options.folds,
         default=5,
         metavar="K",
         help="number of folds, at least 2 (default: 5)",
@@ -120,7 +120,7 @@ def _few_rows_note(n_rows, cv):
 
 
 def _check_folds(cv, n_rows, profile):
-    if cv < 2 or cv > n_rows:
+    if cv > n_rows:
         raise CLIError(
             f"--cv must be between 2 and the number of rows ({n_rows}); got {cv}."
         )

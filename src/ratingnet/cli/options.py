@@ -250,7 +250,16 @@ def _seed(text):
 
 
 def _positive_int(text):
+    return _at_least(1, text)
+
+
+def folds(text):
+    """An argparse type: a number of folds, at least 2."""
+    return _at_least(2, text)
+
+
+def _at_least(lowest, text):
     value = _whole_number(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
+    if value < lowest:
+        raise argparse.ArgumentTypeError(f"must be at least {lowest}; got {value}")
     return value
