@@ -262,3 +262,14 @@ def test_unseen_labels_are_listed_as_python_writes_them(data):
         ValueError, match="not seen in fit: 'c'. The classes are 'a', 'b'"
     ):
         est.fit(X, np.array(["a", "c"] * 60))
+
+
+def test_a_model_function_parameter_nothing_fills_is_named(data):
+    X, y = data
+
+    def build(n_features):
+        return keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(1)])
+
+    hint = r"needs 'n_features', which nothing gives it\. Did you mean n_features_in_"
+    with pytest.raises(TypeError, match=hint):
+        KerasRegressor(build, epochs=1).fit(X, y)

@@ -193,7 +193,31 @@ def _call_build_function(function, meta, settings):
         for name, value in {**offered, **settings}.items()
         if name in accepted or (takes_all and name not in offered)
     }
+    _refuse_unfilled(function, accepted, kwargs)
     return function(**kwargs)
+
+
+def _refuse_unfilled(function, accepted, kwargs):
+    """Refuse a parameter without a default that nothing gives a value."""
+    needed = [
+        p.name
+        for p in accepted.values()
+        if p.default is p.empty
+        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        and p.name not in kwargs
+    ]
+    if not needed:
+        return
+    name = needed[0]
+    close = difflib.get_close_matches(name, META_NAMES, n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    raise TypeError(
+        f"The model function {getattr(function, '__name__', function)!r} needs "
+        f"{name!r}, which nothing gives it.{hint} It is called with what fit "
+        f"learned, by name ({', '.join(META_NAMES)}), and with settings given "
+        f"as model__<name>=...: rename the parameter, give it a default, or "
+        f"set model__{name}=..."
+    )
 
 
 def _refuse_setting(function, name, accepted):
