@@ -1,7 +1,10 @@
 """How the command line chooses a table's features: columns that name each row."""
 
+import json
+
 from ratingnet.cli import main
-from ratingnet.cli.columns import choose_columns
+from ratingnet.cli.columns import choose_columns, date_columns
+from ratingnet.cli.errors import CLIError
 
 import numpy as np
 import pandas as pd
@@ -86,3 +89,34 @@ def test_uniqueness_is_judged_on_the_rows_that_train():
     wines.loc[5, "quality"] = np.nan
 
     assert choose_columns(wines, target="quality").ids == ("name",)
+
+
+def _dated(n=40):
+    dates = pd.date_range("2020-01-01", periods=n)
+    return _wines(n).assign(sold=dates.strftime("%Y-%m-%d"), at=dates)
+
+
+def test_dates_as_iso_text_are_dates_not_ids_or_categories():
+    wines = _dated().drop(columns="at")
+
+    with pytest.raises(CLIError, match=r"Column\(s\) 'sold' hold dates or times"):
+        choose_columns(wines, target="quality")
+    assert date_columns(wines) == ["sold"]
+    assert date_columns(wines.assign(sold="2020-01-01 or so")) == []
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_inspect_describes_dates_and_says_fit_refuses_them(tmp_path, capsys, suffix):
+    path = tmp_path / f"dated{suffix}"
+    table = _dated()
+    if suffix == ".csv":
+        table.to_csv(path, index=False)
+    else:
+        table.to_parquet(path)
+
+    assert main(["inspect", str(path), "--target", "quality", "--json"]) == 0
+
+    captured = capsys.readouterr()
+    kinds = {c["column"]: c["kind"] for c in json.loads(captured.out)["columns"]}
+    assert kinds["sold"] == kinds["at"] == "date"
+    assert "hold dates or times, which fit and evaluate refuse" in captured.err

@@ -48,7 +48,9 @@ class Columns:
         )
 
 
-def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
+def choose_columns(
+    frame, *, target=None, features=(), drop=(), categorical=(), dates=False
+):
     """Split a table into features and target by the column options.
 
     Parameters
@@ -63,6 +65,9 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
         Columns to leave out.
     categorical : sequence of str
         Feature columns to treat as categories even if they hold numbers.
+    dates : bool, default=False
+        Whether feature columns of dates may stay (to be described); else
+        they are refused, as the models here do not take them.
 
     Returns
     -------
@@ -81,9 +86,10 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
 
     names = list(features) or [c for c in frame.columns if c not in set(drop)]
     names = [c for c in names if c != target]
-    # Columns the user named (--features, --categorical) are never ids; the
-    # rows that train are those with a target.
-    candidates = frame[names].drop(columns=categorical, errors="ignore")
+    # Columns the user named (--features, --categorical) and dates are never
+    # ids; the rows that train are those with a target.
+    named = [*categorical, *date_columns(frame[names])]
+    candidates = frame[names].drop(columns=named, errors="ignore")
     if target is not None:
         candidates = candidates[frame[target].notna()]
     ids = () if features else id_columns(candidates)
@@ -103,7 +109,8 @@ def choose_columns(frame, *, target=None, features=(), drop=(), categorical=()):
             "`--model classifier` or `--model ordinal` take its levels as classes."
         )
     check_columns(frame[names], categorical, "--categorical")
-    _refuse_dates(frame[names])
+    if not dates:
+        _refuse_dates(frame[names])
 
     X = frame[names]
     if target is None:
@@ -143,13 +150,7 @@ def _is_text(column):
 
 
 def _refuse_dates(X):
-    dates = [
-        name
-        for name in X.columns
-        if isinstance(X[name].dtype, pd.PeriodDtype)
-        or pd.api.types.is_datetime64_any_dtype(X[name])
-        or pd.api.types.is_timedelta64_dtype(X[name])
-    ]
+    dates = date_columns(X)
     if dates:
         raise CLIError(
             f"Column(s) {shorten(map(repr, dates))} hold dates or times, which "
@@ -157,6 +158,36 @@ def _refuse_dates(X):
             "--drop, or add numbers made from them (such as the year or the "
             "day of the week) as columns of their own."
         )
+
+
+# Dates and times as ISO 8601 writes them: 2020-01-31, 2020-01-31 14:05:00,
+# 2020-01-31T14:05:00.5+01:00.
+_ISO_DATE = (
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
+def date_columns(X):
+    """The columns of X that hold dates, times or durations, as types or as ISO text.
+
+    A CSV file holds dates as text; read as text, they would become
+    categories, each date a level of its own.
+    """
+    return [
+        name
+        for name, column in X.items()
+        if isinstance(column.dtype, pd.PeriodDtype)
+        or pd.api.types.is_datetime64_any_dtype(column)
+        or pd.api.types.is_timedelta64_dtype(column)
+        or _is_iso_text(column)
+    ]
+
+
+def _is_iso_text(column):
+    if not _is_text(column):
+        return False
+    present = column.dropna().astype(str)
+    return bool(len(present)) and bool(present.str.fullmatch(_ISO_DATE).all())
 
 
 def forced_categories(columns):

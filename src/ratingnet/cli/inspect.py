@@ -4,9 +4,9 @@ from .. import target as target_module
 from ..evaluation.columns import NUMERIC
 from ..target import inspect_target
 from . import options
-from .columns import choose_columns
+from .columns import choose_columns, date_columns
 from .docs import bullets
-from .errors import CLIError
+from .errors import CLIError, shorten
 from .output import Output, table
 from .tables import read_table
 from .targets import level_positions
@@ -38,10 +38,20 @@ def run(args):
     out = Output(quiet=args.quiet, as_json=args.json)
     path, target = options.data_and_target(args, target=False)
     frame = read_table(path, note=out.note)
-    columns = choose_columns(frame, target=target, **options.column_options(args))
+    chosen = options.column_options(args)
+    columns = choose_columns(frame, target=target, dates=True, **chosen)
     if columns.ids:
         out.note(columns.ids_note())
-    rows = [_describe_column(frame[name], kind) for name, kind in columns.kinds.items()]
+    dates = date_columns(columns.X)
+    if dates:
+        out.note(
+            f"note: column(s) {shorten(map(repr, dates))} hold dates or times, "
+            "which fit and evaluate refuse as features: leave them out with "
+            "--drop, or add numbers made from them (the year, the day of the "
+            "week)."
+        )
+    kinds = {**columns.kinds, **dict.fromkeys(dates, "date")}
+    rows = [_describe_column(frame[name], kind) for name, kind in kinds.items()]
     profile, problem = _profile(frame, target, options.levels_option(args))
 
     out.show(
