@@ -755,6 +755,20 @@ def test_predict_copies_several_ids_as_they_were_written(files, tmp_path):
     assert [line.split(",")[0] for line in lines[1:]] == ["1000", "1001", "", "1003"]
 
 
+def test_predict_notes_rows_that_miss_values(files, model_dir, tmp_path, capsys):
+    new = pd.read_csv(files["new.csv"])
+    new.loc[1, "a"] = np.nan
+    new.loc[2, ["a", "b", "color", "grade", "id"]] = np.nan
+    new.to_csv(tmp_path / "holes.csv", index=False)
+
+    predict = ["predict", str(model_dir), str(tmp_path / "holes.csv")]
+    assert main([*predict, "--out", str(tmp_path / "p.csv")]) == 0
+
+    err = " ".join(capsys.readouterr().err.split())
+    assert "note: 5 of 15 rows miss values (in 'a', 'b', 'color', 'grade')" in err
+    assert "predicts the 1 without any value as a typical row" in err
+
+
 def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)

@@ -68,6 +68,8 @@ def run(args):
     ids = split_names(args.id)
     _check_ids(frame, ids, manifest)
     X = _features(frame, manifest, ids, out if args.allow_unseen else None)
+    if X.isna().any(axis=None):
+        out.note(_missing_note(X))
     with out.progress("predicting"):
         estimator = load(args.model_dir)
         predicted = estimator.predict(X)
@@ -89,6 +91,20 @@ def run(args):
         }
     )
     return 0
+
+
+def _missing_note(X):
+    """Which rows and columns miss values, which the model fills as it learned."""
+    missing = X.isna()
+    rows, empty = int(missing.any(axis=1).sum()), int(missing.all(axis=1).sum())
+    columns = shorten([repr(c) for c in X.columns if missing[c].any()], 4)
+    note = (
+        f"note: {rows} of {len(X)} rows miss values (in {columns}); the model "
+        "fills them as it learned to in training"
+    )
+    if empty:
+        note += f", and predicts the {empty} without any value as a typical row"
+    return note + "."
 
 
 def _preview(result, rows=5):
