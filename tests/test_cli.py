@@ -769,6 +769,20 @@ def test_predict_notes_rows_that_miss_values(files, model_dir, tmp_path, capsys)
     assert "predicts the 1 without any value as a typical row" in err
 
 
+@pytest.mark.parametrize("model", ["classifier", "ordinal"])
+def test_every_model_of_a_rating_writes_its_level(files, tmp_path, model):
+    argv = ["fit", str(files["ratings.csv"]), "--target", "rating", "--drop", "id"]
+    assert main([*argv, "--out", str(tmp_path / "m"), "--model", model, *FAST]) == 0
+
+    out = tmp_path / "p.csv"
+    predict = ["predict", str(tmp_path / "m"), str(files["new.csv"]), "--out", str(out)]
+    assert main([*predict, "-q"]) == 0
+
+    written = pd.read_csv(out)
+    assert list(written.columns) == ["prediction", "level"]
+    assert (written["prediction"] == written["level"]).all()
+
+
 def test_a_classifier_on_class_codes_gets_no_advice(tmp_path, capsys):
     path = tmp_path / "codes.csv"
     _table().assign(kind=lambda t: t["grade"] - 1).to_csv(path, index=False)

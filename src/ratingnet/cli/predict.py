@@ -26,7 +26,7 @@ def add_parser(commands):
             "`level`: the prediction rounded to the nearest level of the "
             "rating scale, such as 3 to 8 by 1, or named as --levels named "
             "them in fit), "
-            "after the --id column when one is given."
+            "after the --id columns when given."
         ),
         formatter_class=options.Formatter,
     )
@@ -255,9 +255,10 @@ def _result(frame, predicted, manifest, ids):
         result["level"] = np.asarray(names, dtype=object)[
             nearest_level(predicted, positions)
         ]
-    elif _is_rating(manifest) and np.asarray(predicted).dtype.kind == "f":
+    elif _is_rating(manifest) and np.asarray(predicted).dtype.kind in "fiu":
         # Levels of the whole scale, as evaluate scores them: a level the
-        # training rows lacked is still a level.
+        # training rows lacked is still a level. A classifier's or an
+        # ordinal model's prediction is one already.
         target = manifest["target"]
         levels = np.asarray(
             scale_levels(target["levels"], target.get("range"), target.get("step"))
