@@ -117,6 +117,10 @@ def test_inspect_describes_dates_and_says_fit_refuses_them(tmp_path, capsys, suf
     assert main(["inspect", str(path), "--target", "quality", "--json"]) == 0
 
     captured = capsys.readouterr()
-    kinds = {c["column"]: c["kind"] for c in json.loads(captured.out)["columns"]}
+    printed = json.loads(captured.out)
+    kinds = {c["column"]: c["kind"] for c in printed["columns"]}
     assert kinds["sold"] == kinds["at"] == "date"
+    assert printed["left_out_as_ids"] == ["name"]
+    alcohol = next(c for c in printed["columns"] if c["column"] == "alcohol")
+    assert alcohol["min"] == _dated()["alcohol"].min()
     assert "hold dates or times, which fit and evaluate refuse" in captured.err

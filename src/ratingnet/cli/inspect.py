@@ -71,6 +71,7 @@ def run(args):
             "data": str(path),
             "rows": len(frame),
             "columns": rows,
+            "left_out_as_ids": list(columns.ids),
             "target": _target_json(target, profile, problem),
         }
     )
@@ -158,6 +159,7 @@ def _describe_column(values, kind):
     present = values.dropna()
     if kind == NUMERIC and len(present) and values.dtype != bool:
         described["values"] = f"{present.min():.4g} to {present.max():.4g}"
+        described["min"], described["max"] = float(present.min()), float(present.max())
     else:
         common = present.astype(str).value_counts().index[:4].tolist()
         more = ", ..." if described["distinct"] > 4 else ""
