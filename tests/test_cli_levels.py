@@ -64,3 +64,22 @@ def test_text_levels_without_an_order_get_a_note(graded, tmp_path, capsys):
     assert main([str(a) for a in [*argv, "--out", tmp_path / "m", *FAST]]) == 0
 
     assert "give their order with --levels" in capsys.readouterr().err
+
+
+def test_named_levels_the_data_lacks_still_count_in_scores(tmp_path, capsys):
+    frame = _table().drop(columns="id").dropna(subset=["rating"])
+    skipping = np.array(["poor", "good", "excellent"])  # positions 1, 3 and 5
+    frame["rating"] = skipping[np.arange(len(frame)) % 3]
+    path = tmp_path / "skipping.csv"
+    frame.to_csv(path, index=False)
+    levels = ["--levels", "poor,fair,good,very good,excellent"]
+
+    argv = ["evaluate", path, "--target", "rating", *levels, "--json", *RECIPE]
+    assert main([str(a) for a in [*argv, "--cv", "2"]]) == 0
+
+    printed = json.loads(capsys.readouterr().out)
+    mean = printed["overall"]["mean"]
+    # The mean, near "good", is within one level of "good" only: a third of
+    # the rows, where on the scale poor < good < excellent it would be all.
+    assert mean["within_one"] == pytest.approx(1 / 3, abs=0.02)
+    assert printed["target"]["names"] == levels[1].split(",")

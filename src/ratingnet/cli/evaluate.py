@@ -75,7 +75,7 @@ def run(args):
 
     kinds = setup.columns.kinds
     candidates = {setup.name: setup.model, **baselines(kinds, seed=args.seed)}
-    evaluation = _cross_validate(out, candidates, setup.columns, args)
+    evaluation = _cross_validate(out, candidates, setup, args)
 
     # The results come first: a report that cannot be written loses nothing.
     out.show(_heading(setup), *_tables(evaluation, setup.name))
@@ -133,7 +133,7 @@ def _check_folds(cv, n_rows, profile):
         )
 
 
-def _cross_validate(out, candidates, columns, args):
+def _cross_validate(out, candidates, setup, args):
     with out.progress("cross-validating", total=len(candidates)) as advance:
         done = []
 
@@ -142,12 +142,15 @@ def _cross_validate(out, candidates, columns, args):
             advance(text, steps=len(done[:1]))
             done.append(name)
 
+        # Named levels are the positions 1..K, whether or not y holds each.
+        named = setup.levels
         return cross_validate(
             candidates,
-            columns.X,
-            columns.y,
+            setup.columns.X,
+            setup.columns.y,
             cv=args.cv,
             seed=args.seed,
+            scale=None if named is None else range(1, len(named) + 1),
             curves=bool(args.report),
             on_step=on_step,
             # A baseline that cannot take the table leaves the model's scores.
@@ -236,6 +239,8 @@ def _as_json(evaluation, args, setup, report):
             "kind": profile.kind,
             "levels": None if profile.levels is None else list(profile.levels),
             "range": None if profile.range is None else list(profile.range),
+            # With --levels, the levels are positions 1..K of these names.
+            "names": setup.levels,
         },
         "model": setup.name,
         "cv": args.cv,

@@ -71,11 +71,16 @@ class Evaluation:
         The distinct warnings raised while fitting, as ``"Category: text"``.
     left_out : dict of str to str
         The optional models that failed, and why: they have no scores.
+    scale : tuple or None
+        The levels that QWK and within-one accuracy count on: those given to
+        `cross_validate`, or the target's (``target.scale``); None without
+        levels.
     """
 
     y: np.ndarray
     target: TargetProfile
     folds: np.ndarray
+    scale: tuple | None = None
     predictions: dict = field(default_factory=dict)
     fold_scores: list = field(default_factory=list)
     overall: dict = field(default_factory=dict)
@@ -93,7 +98,7 @@ class Evaluation:
 
 
 def cross_validate(
-    models, X, y, *, cv=5, seed=0, curves=False, on_step=None, optional=()
+    models, X, y, *, cv=5, seed=0, scale=None, curves=False, on_step=None, optional=()
 ):
     """Fit and score each model on the same K folds.
 
@@ -109,6 +114,10 @@ def cross_validate(
         The number of folds; rows are shuffled before they are split.
     seed : int, default=0
         Seeds the shuffling of rows into folds.
+    scale : sequence of float, default=None
+        Every level of the rating scale, for QWK and within-one accuracy,
+        when it is known (the positions 1..K of named levels): y may lack
+        some. By default, the levels of y with their regular step.
     curves : bool, default=False
         Record a held-out loss per epoch for Keras models that record none
         (see the module docstring); costs one more fit per such model.
@@ -125,7 +134,14 @@ def cross_validate(
     """
     y = np.asarray(y, dtype=float)
     splits = list(KFold(cv, shuffle=True, random_state=seed).split(X))
-    result = Evaluation(y=y, target=inspect_target(y), folds=_fold_of_rows(splits))
+    target = inspect_target(y)
+    levels = target.scale if scale is None else scale
+    result = Evaluation(
+        y=y,
+        target=target,
+        folds=_fold_of_rows(splits),
+        scale=None if levels is None else tuple(levels),
+    )
     seen = {}
 
     for name, model in models.items():
@@ -200,7 +216,7 @@ def _run_model(result, name, model, X, splits):
         seconds = fitted["fit_time"][fold] + time.perf_counter() - start
 
         result.predictions[name][test] = predicted
-        scores = _scores(y[test], predicted, result.metric_names, result.target)
+        scores = _scores(y[test], predicted, result.metric_names, result.scale)
         result.fold_scores.append(
             {"model": name, "fold": fold + 1, **scores, "seconds": float(seconds)}
         )
@@ -260,7 +276,7 @@ def _keras_step(model):
     return final if isinstance(final, BaseKerasEstimator) else None
 
 
-def _scores(y_true, y_pred, names, target):
+def _scores(y_true, y_pred, names, scale):
     """Each metric of the predictions; NaN where it is undefined."""
     if not np.all(np.isfinite(y_pred)):
         # A diverged model; its row shows NaN rather than stopping the rest.
@@ -269,7 +285,7 @@ def _scores(y_true, y_pred, names, target):
     scores = {}
     for name in names:
         function = METRICS.get(name) or RATING_METRICS[name]
-        kwargs = {"levels": target.scale} if name in RATING_METRICS else {}
+        kwargs = {"levels": scale} if name in RATING_METRICS else {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             scores[name] = function(y_true, y_pred, **kwargs)
@@ -278,6 +294,6 @@ def _scores(y_true, y_pred, names, target):
 
 def _overall(result, name):
     predicted = result.predictions[name]
-    scores = _scores(result.y, predicted, result.metric_names, result.target)
+    scores = _scores(result.y, predicted, result.metric_names, result.scale)
     seconds = [row["seconds"] for row in result.fold_scores if row["model"] == name]
     return {**scores, "seconds": float(np.sum(seconds))}
