@@ -17,8 +17,8 @@ gives them, standardized in a Pipeline. The models, in the order they run:
 Every model on a table sees the same folds (StratifiedKFold(5, shuffle=True,
 random_state=0) on the rating), the same epochs and batch size, and trains
 its five folds together through ``ratingnet.cross_validate``, twice (the
-first call compiles, the second is timed compiled). The report checks the
-two goals of issue 3: the ordinal model's QWK is at least the classifier's
+first call compiles, the second is timed compiled). The report checks two
+goals: the ordinal model's QWK is at least the classifier's
 on both tables, and target scaling gives a lower RMSE than no scaling on
 Chem97 at the same epochs. For context the two regressors also run on
 Chem97 at wine's longer training (``LONG_SETTINGS``).
@@ -364,10 +364,10 @@ def load_note(load):
 
 
 def goal_lines(found):
-    """PASS or FAIL for each goal of issue 3 on the tables that ran."""
+    """PASS or FAIL for each goal on the tables that ran."""
     runs = {(run.table, run.model): run for run in found.runs}
     tables = sorted({run.table for run in found.runs}, key=TABLES.index)
-    lines = ["Goals of issue 3:", ""]
+    lines = ["Goals:", ""]
     for name in tables:
         ordinal, classifier = runs[name, "ordinal"], runs[name, "classifier"]
         passed = mean(ordinal, "QWK") >= mean(classifier, "QWK")
