@@ -251,9 +251,8 @@ def left_out_lines(evaluation):
 def _page(title, body):
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"{_GENERATOR}<title>{_e(title)}</title><style>{_STYLE}</style></head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
+        f"{_GENERATOR}<title>{_e(title)}</title><style>{_STYLE}</style>"
+        "</head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
 
 
