@@ -21,6 +21,7 @@ from ._compile import (
     make_optimizer,
 )
 from ._guards import warn_if_diverged
+from ._history import extended
 from ._inputs import model_inputs
 from ._model import build_model, default_model
 from ._params import (
@@ -409,17 +410,13 @@ class BaseKerasEstimator(BaseEstimator):
         predict_program = _engine.predict_program(
             self._spec.key, self.model_, ensemble=members is not None
         )
-        new = {
-            name: _member_mean(values)
-            for name, values in result.history.items()
-            if not (name.startswith("val_") and np.all(np.isnan(values)))
-        }
+        history = extended(self.history_, result.history)
 
         # What can fail is done: the estimator changes only from here on,
         # so that a refit that fails leaves it as it was.
         self._state, self._members = result.state, members
         self._predict_program = predict_program
-        self.history_ = _extended(self.history_, new)
+        self.history_ = history
         self._spec.assign(_first_replica(result.state["model"]))
 
     def _seeds(self, random_state):
@@ -527,31 +524,6 @@ class BaseKerasEstimator(BaseEstimator):
         tags.non_deterministic = False
         tags.input_tags.sparse = True  # made dense (see check_features)
         return tags
-
-
-def _extended(history, new):
-    """A copy of ``history`` extended by this fit's epochs, NaN where a name has none.
-
-    A warm start with validation data after a fit without it (or the other
-    way round) keeps every list one value per epoch.
-    """
-    done = len(history.get("loss", []))
-    epochs = len(new["loss"])
-    return {
-        name: [
-            *history.get(name, [float("nan")] * done),
-            *new.get(name, [float("nan")] * epochs),
-        ]
-        for name in dict.fromkeys([*history, *new])
-    }
-
-
-def _member_mean(values):
-    """Per epoch, the mean over the members still training; NaN when none is."""
-    trained = ~np.isnan(values)
-    total = np.where(trained, values, 0.0).sum(axis=0)
-    count = trained.sum(axis=0)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan).tolist()
 
 
 def _training_settings(params):
