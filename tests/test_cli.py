@@ -608,8 +608,8 @@ def test_evaluate_says_what_it_cross_validated(files, capsys):
 
     out = " ".join(capsys.readouterr().out.split())
     assert out.startswith(
-        "rating on ratings.csv: 119 rows, 4 feature columns; predicting 'rating' "
-        "(rating, 1 to 5)."
+        "rating (RatingRegressor) on ratings.csv: 119 rows, 4 feature columns; "
+        "predicting 'rating' (rating, 1 to 5)."
     )
 
 

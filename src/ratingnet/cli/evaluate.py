@@ -99,8 +99,10 @@ def _heading(setup):
     if setup.levels is not None:
         scale = "levels " + " < ".join(setup.levels)
     columns = "feature column" if X.shape[1] == 1 else "feature columns"
+    model = setup.model[-1] if hasattr(setup.model, "steps") else setup.model
     return (
-        f"{setup.name} on {Path(setup.path).name}: {len(X):,} rows, "
+        f"{setup.name} ({type(model).__name__}) on {Path(setup.path).name}: "
+        f"{len(X):,} rows, "
         f"{X.shape[1]} {columns}; predicting {setup.target!r} ({scale})."
     )
 
