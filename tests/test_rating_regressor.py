@@ -566,3 +566,15 @@ def test_layer_sizes_may_be_numpy_integers():
 
     units = [layer.units for layer in est.model_.layers if hasattr(layer, "units")]
     assert units == [8, 16, 1]
+
+
+def test_weights_count_relative_to_each_other(table):
+    X, y = table
+    est = RatingRegressor(n_models=2, epochs=20, random_state=0)
+    unweighted = est.fit(X, y).predict(X.head(5))
+    history = est.history_["loss"]
+
+    for scale in (1 / len(y), 3.0):
+        weighted = clone(est).fit(X, y, sample_weight=np.full(len(y), scale))
+        np.testing.assert_allclose(weighted.predict(X.head(5)), unweighted, atol=1e-5)
+        np.testing.assert_allclose(weighted.history_["loss"], history, rtol=1e-4)

@@ -192,6 +192,10 @@ class RatingRegressor(KerasRegressor):
         self.preprocessor_ = TablePreprocessor(max_onehot=self.max_onehot).fit(X)
         encoded = self.preprocessor_.transform(X)
         encoded, y, sample_weight = check_training_data(self, encoded, y, sample_weight)
+        # Weights count relative to each other: scaled to a mean of 1, as the
+        # loss and early stopping's least improvement are on their scale
+        # (weights of 1/n had stopped training at half the epochs).
+        sample_weight = sample_weight / np.mean(sample_weight)
         self.n_features_in_ = self.preprocessor_.n_features_in_
         if hasattr(X, "columns"):
             self.feature_names_in_ = self.preprocessor_.feature_names_in_
