@@ -271,6 +271,11 @@ def test_set_params_refuses_what_it_has_no_use_for(name):
         RatingRegressor().set_params(**{name: 1})
 
 
+def test_a_warm_start_is_refused_with_the_estimator_that_has_one():
+    with pytest.raises(ValueError, match=r"each fit trains its ensemble afresh"):
+        RatingRegressor().set_params(warm_start=True)
+
+
 def test_one_row_is_refused():
     with pytest.raises(ValueError, match="needs at least 2 rows, got 1 sample"):
         _quick().fit(pd.DataFrame({"x": [1.0]}), [3.0])

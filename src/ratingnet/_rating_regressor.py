@@ -169,12 +169,12 @@ class RatingRegressor(KerasRegressor):
         own = self._get_param_names()
         for name in params:
             if name not in own:
+                routed = _routed_hint(name)
                 close = difflib.get_close_matches(name, own, n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = f" Did you mean {close[0]!r}?" if close and routed == "." else ""
                 raise ValueError(
-                    f"RatingRegressor has no parameter {name!r}"
-                    f"{_routed_hint(name)}{hint} Its parameters are: "
-                    f"{', '.join(own)}."
+                    f"RatingRegressor has no parameter {name!r}{routed}{hint} "
+                    f"Its parameters are: {', '.join(own)}."
                 )
         return super().set_params(**params)
 
@@ -407,6 +407,10 @@ _HINTS = {
     "build_fn": _NETWORK,
     "loss": _NETWORK,
     "nb_epoch": "; the number of epochs is epochs.",
+    "warm_start": (
+        ": each fit trains its ensemble afresh (KerasRegressor(warm_start=True) "
+        "continues training one network)."
+    ),
 }
 
 
