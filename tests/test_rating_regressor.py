@@ -583,3 +583,12 @@ def test_weights_count_relative_to_each_other(table):
         weighted = clone(est).fit(X, y, sample_weight=np.full(len(y), scale))
         np.testing.assert_allclose(weighted.predict(X.head(5)), unweighted, atol=1e-5)
         np.testing.assert_allclose(weighted.history_["loss"], history, rtol=1e-4)
+
+
+def test_history_ends_where_the_last_member_stopped(table):
+    X, y = table
+
+    est = RatingRegressor(n_models=2, epochs=300, patience=3, random_state=0).fit(X, y)
+
+    assert 0 < len(est.history_["loss"]) < 300
+    assert not np.isnan(est.history_["loss"]).any()

@@ -9,7 +9,8 @@ def extended(history, logs):
     ``logs`` maps a name (loss, val_loss, metrics) to an array of shape
     (replicas, epochs): an ensemble's members log one row each, and the
     history takes their mean. A validation log that is all NaN (a fit
-    without validation rows) is left out. A warm start with validation data
+    without validation rows) is left out, as are the epochs after early
+    stopping stopped every member. A warm start with validation data
     after a fit without it (or the other way round) keeps every list one
     value per epoch, NaN where a name has none.
     """
@@ -18,6 +19,10 @@ def extended(history, logs):
         for name, values in logs.items()
         if not (name.startswith("val_") and np.all(np.isnan(values)))
     }
+    # Epochs after early stopping stopped every member were not run.
+    run = len(new["loss"]) - int(np.argmax(~np.isnan(new["loss"][::-1])))
+    if not np.isnan(new["loss"]).all():
+        new = {name: values[:run] for name, values in new.items()}
     done = len(history.get("loss", []))
     epochs = len(new["loss"])
     return {

@@ -86,7 +86,8 @@ class RatingRegressor(KerasRegressor):
     model_ : keras.Model
         The first member's network.
     history_ : dict of list
-        The members' mean loss and validation loss per epoch.
+        The mean loss and validation loss per epoch over the members still
+        training, up to the epoch where early stopping stopped the last one.
 
     Examples
     --------
