@@ -273,3 +273,19 @@ def test_a_model_function_parameter_nothing_fills_is_named(data):
     hint = r"needs 'n_features', which nothing gives it\. Did you mean n_features_in_"
     with pytest.raises(TypeError, match=hint):
         KerasRegressor(build, epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"verbose": "x"}, r"verbose must be 0 \(silent\), 1 \(a progress bar\) or 2"),
+        ({"verbose": -1}, "verbose must be 0"),
+        ({"round_predictions": "yes"}, "round_predictions must be True or False"),
+    ],
+)
+@pytest.mark.parametrize("estimator", [KerasRegressor, RatingRegressor])
+def test_switches_take_only_their_values(data, estimator, setting, message):
+    X, y = data
+
+    with pytest.raises(ValueError, match=message):
+        estimator(epochs=1, **setting).fit(X, y)

@@ -27,6 +27,7 @@ from ._model import build_model, default_model
 from ._params import (
     check_counts,
     check_fit_params,
+    check_switches,
     check_unknown,
     is_extra,
     renamed_by,
@@ -218,6 +219,7 @@ class BaseKerasEstimator(BaseEstimator):
         params = resolve_renamed(self, self.get_params(deep=False))
         check_unknown(self, params, params["model"])
         check_counts(self, params)
+        check_switches(self, params)
         return params
 
     # Fit ------------------------------------------------------------------

@@ -9,6 +9,8 @@ import difflib
 import inspect
 from numbers import Integral
 
+import numpy as np
+
 from ._warnings import warn
 
 ROUTED_PREFIXES = ("model", "optimizer", "loss")
@@ -140,6 +142,23 @@ def check_counts(estimator, params):
         raise ValueError(
             f"{type(estimator).__name__}({name}={value!r}): {name} must be a "
             f"whole number of at least 1{auto}."
+        )
+
+
+def check_switches(estimator, params):
+    """Refuse a verbose other than 0, 1 or 2, and a round_predictions not a bool."""
+    name = type(estimator).__name__
+    verbose = params.get("verbose", 0)
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(
+            f"{name}(verbose={verbose!r}): verbose must be 0 (silent), 1 (a "
+            "progress bar) or 2 (one line per epoch), as in Keras."
+        )
+    rounding = params.get("round_predictions", False)
+    if not isinstance(rounding, bool | np.bool_):
+        raise ValueError(
+            f"{name}(round_predictions={rounding!r}): round_predictions must "
+            "be True or False."
         )
 
 

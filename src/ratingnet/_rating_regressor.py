@@ -26,7 +26,7 @@ from ._compile import make_loss, make_metrics
 from ._initializers import RandomUniform
 from ._layers import PeriodicEmbedding
 from ._model import build_model, dense_layer, redrawn_weights
-from ._params import check_counts
+from ._params import check_counts, check_switches
 from ._preprocessing import TablePreprocessor
 from ._regressor import KerasRegressor
 from ._validation import check_training_data
@@ -157,6 +157,7 @@ class RatingRegressor(KerasRegressor):
         ):
             params[name] = getattr(type(self), name)
         check_counts(self, params)
+        check_switches(self, params)
         _check_network_params(params)
         return params
 
