@@ -11,10 +11,8 @@ import shutil
 import subprocess
 import sys
 
-from ratingnet._base import BaseKerasEstimator
 from ratingnet._engine import loop
 from ratingnet.cli import evaluate, main
-from ratingnet.cli.docs import parameter
 
 import numpy as np
 import pandas as pd
@@ -278,16 +276,6 @@ def test_users_build_function_and_classifier(files, capsys):
         assert model in json.loads(capsys.readouterr().out)["overall"]
 
 
-def test_help_is_taken_from_the_docstrings(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["evaluate", "--help"])
-    assert exit_info.value.code == 0
-    text = " ".join(capsys.readouterr().out.split())
-    assert parameter(BaseKerasEstimator, "epochs") in text
-    assert "Quadratic weighted kappa" in text
-    assert "recipe" in text and "classifier" in text
-
-
 @pytest.mark.parametrize("name", ["trailing.csv", "trailing_header.csv"])
 def test_a_delimiter_at_the_end_of_rows_shifts_nothing(files, capsys, name):
     argv = ["inspect", str(files[name]), "--target", "rating", "--json"]
@@ -504,30 +492,6 @@ def test_a_failing_fold_is_named_with_its_cause(files, tmp_path, capsys):
     assert "RuntimeError: no model today" in message
 
 
-def test_fewer_than_two_folds_are_refused_by_the_parser(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["evaluate", "--example", "wine", "--cv", "1"])
-
-    assert exit_info.value.code == 2
-    assert "--cv: must be at least 2; got 1" in capsys.readouterr().err
-
-
-def test_seeds_out_of_range_are_refused_by_the_parser(capsys):
-    with pytest.raises(SystemExit):
-        main(["fit", "--example", "wine", "--out", "m", "--seed", "-1"])
-
-    assert "--seed: must be between 0 and 2**32 - 1" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(("option", "text"), [("--epochs", "1.5"), ("--seed", "abc")])
-def test_numbers_that_are_not_whole_are_refused_by_the_parser(capsys, option, text):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["fit", "--example", "wine", "--out", "m", option, text])
-
-    assert exit_info.value.code == 2
-    assert f"{option}: must be a whole number; got '{text}'" in capsys.readouterr().err
-
-
 def test_an_output_under_a_file_is_refused_before_any_work(files, tmp_path, capsys):
     under = files["new.csv"] / "model"
     argv = ["fit", files["ratings.csv"], "--target", "rating", "--out", under]
@@ -570,35 +534,6 @@ def test_text_levels_taken_in_sorted_order_are_noted_once(tmp_path, capsys):
     err = " ".join(capsys.readouterr().err.split())
     assert err.count("sorted order") == 1
     assert "give their order with --levels" in err
-
-
-def test_target_scaling_fits_a_sigmoid_head_of_ones_own(files, tmp_path, capsys):
-    (tmp_path / "sigmoid.py").write_text(
-        "import keras\n\n"
-        "def build(n_features_in_):\n"
-        "    return keras.Sequential([keras.Input((n_features_in_,)),\n"
-        "        keras.layers.Dense(1, activation='sigmoid')])\n"
-    )
-    model = ["--model", f"{tmp_path / 'sigmoid.py'}:build", "--epochs", "2"]
-    argv = ["fit", str(files["ratings.csv"]), "--target", "rating", *model]
-
-    refused = _error(capsys, [*argv, "--out", str(tmp_path / "a")])
-    assert (
-        main([*argv, "--out", str(tmp_path / "b"), "--target-scaling", "minmax"]) == 0
-    )
-
-    assert "The model ends in sigmoid" in refused
-    assert "target_scaling='minmax'" in refused
-
-
-def test_target_scaling_is_refused_for_models_that_scale_their_own(files, capsys):
-    argv = ["evaluate", str(files["ratings.csv"]), "--target", "rating"]
-
-    message = _error(capsys, [*argv, "--model", "ordinal", "--target-scaling", "none"])
-
-    assert "--target-scaling is a setting of --model recipe, default" in message
-    assert "learns levels, not a number to scale" in message
-    assert "--model ordinal" in message
 
 
 def test_evaluate_says_what_it_cross_validated(files, capsys):
