@@ -9,7 +9,7 @@ from ..evaluation import baselines, cross_validate, write_report
 from ..evaluation.crossval import HIGHER_IS_BETTER, LABELS
 from ..evaluation.report import check_replaceable as check_report_folder
 from ..evaluation.report import format_value, left_out_lines
-from . import options
+from . import models, options
 from .destinations import check_destination, writing
 from .docs import summary
 from .errors import CLIError
@@ -99,9 +99,9 @@ def _heading(setup):
     if setup.levels is not None:
         scale = "levels " + " < ".join(setup.levels)
     columns = "feature column" if X.shape[1] == 1 else "feature columns"
-    model = setup.model[-1] if hasattr(setup.model, "steps") else setup.model
+    model = type(models.final_model(setup.model)).__name__
     return (
-        f"{setup.name} ({type(model).__name__}) on {Path(setup.path).name}: "
+        f"{setup.name} ({model}) on {Path(setup.path).name}: "
         f"{len(X):,} rows, "
         f"{X.shape[1]} {columns}; predicting {setup.target!r} ({scale})."
     )

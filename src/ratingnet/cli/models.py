@@ -158,13 +158,18 @@ def _check_scales_target(name, choice):
     )
 
 
+def final_model(model):
+    """The model itself, whether or not the command line encodes its columns first."""
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
 def keep_on_the_scale(model):
     """Bound a KerasRegressor's predictions of a rating to the training range.
 
     Unbounded, a new row far outside the training data was predicted 55.7
     on a 1-5 scale, beside a ``level`` of 5. RatingRegressor bounds its own.
     """
-    final = model[-1] if isinstance(model, Pipeline) else model
+    final = final_model(model)
     if isinstance(final, ratingnet.KerasRegressor) and final.target_range is None:
         final.set_params(target_range="auto")
 
